@@ -1,0 +1,44 @@
+// Package idtypes defines identifier values: what an ECID, an Audience Manager
+// UUID, an IDFA or GAID, a CRM ID, an email or phone number and their SHA-256
+// hashes are, how to parse them, print them and key them.
+//
+// It is modelled on net/netip. An [ID] is a small comparable value: == works,
+// it can be a map key, and it holds its value in canonical form, so parsing
+// validates and normalizes once, at the edge. ECIDs, AAM UUIDs, IDFAs and
+// GAIDs are held as two integers and parse and print without allocating.
+//
+//	id, err := idtypes.Parse(idtypes.ECID, "20265673158980419722735089753036633573")
+//	id, err = idtypes.ParseText("Email:John.Doe@Example.com") // Email:john.doe@example.com
+//	h, err := idtypes.HashEmail(" ecid@adobe.com ")           // Email_LC_SHA256:a6ea4cde...
+//	key, _ := id.MarshalBinary()                              // canonical, portable key
+//
+// # Namespaces
+//
+// A [Namespace] is one of the standard constants (ECID, AAMUUID, IDFA, GAID,
+// CRMID, Email, EmailSHA256, Phone, PhoneSHA256), whose String is the
+// Experience Platform code, or a custom namespace declared by code with
+// [DeclareNamespace] (a loyalty number, a partner ID). Codes are matched
+// without regard to case.
+//
+// # Zero values
+//
+// The zero Namespace is unknown and not valid. The zero ID means "no
+// identifier": IsValid is false, String and Text are "", MarshalText gives
+// empty text and the binary key is empty; decoding those gives the zero ID
+// back.
+//
+// # Errors
+//
+// Parsing and decoding fail with a *[ParseError] carrying the namespace and
+// the input. Match its reason with errors.Is: [ErrSyntax], [ErrRange],
+// [ErrBlocked] (blank, "null", "anonymous", "invalid", "undefined", the
+// all-zero IDFA or GAID), [ErrTooLong], or [ErrNamespace] (an unknown namespace
+// code). No input makes the package panic, except [MustParse], which is meant
+// for tests and constants.
+//
+// # Concurrency
+//
+// IDs and Namespaces are immutable values, safe to share. All functions are
+// safe for concurrent use. [DeclareNamespace] may run while other goroutines
+// parse: reading the namespace registry never locks.
+package idtypes

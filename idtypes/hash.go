@@ -1,0 +1,29 @@
+package idtypes
+
+import "crypto/sha256"
+
+// HashEmail normalizes an email address as [Parse] does for Email (trim,
+// check, lower-case) and returns the SHA-256 of the result as an EmailSHA256
+// ID. Its String is the lower-case hex digest, as Experience Platform's
+// Email_LC_SHA256 namespace and Audience Manager expect. An invalid address
+// gives a *ParseError for namespace Email.
+func HashEmail(s string) (ID, error) {
+	return hashValue(Email, EmailSHA256, s)
+}
+
+// HashPhone normalizes a phone number as [Parse] does for Phone and returns
+// the SHA-256 of its E.164 form as a PhoneSHA256 ID. The '+' is part of what
+// is hashed: "+1 (415) 555-2671" hashes "+14155552671". An invalid number
+// gives a *ParseError for namespace Phone.
+func HashPhone(s string) (ID, error) {
+	return hashValue(Phone, PhoneSHA256, s)
+}
+
+func hashValue(from, to Namespace, s string) (ID, error) {
+	id, err := Parse(from, s)
+	if err != nil {
+		return ID{}, err
+	}
+	sum := sha256.Sum256([]byte(id.s))
+	return ID{ns: to, s: string(sum[:])}, nil
+}

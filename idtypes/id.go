@@ -1,0 +1,437 @@
+package idtypes
+
+import (
+	"cmp"
+	"encoding/binary"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/cespare/xxhash/v2"
+)
+
+// ID is one identifier: a namespace and a value in canonical form.
+// IDs are small, immutable values: == compares them, they can be map keys,
+// and the zero ID means "no identifier" (IsValid is false).
+//
+// ECIDs, AAM UUIDs, IDFAs and GAIDs are held as two integers and parsing or
+// printing them does not allocate. SHA-256 hashes are held as 32 raw bytes,
+// other declared values as normalized strings.
+type ID struct {
+	ns     Namespace
+	hi, lo uint64 // ECID/AAMUUID halves; UUID bits, big-endian
+	s      string // SHA-256 as 32 raw bytes; other declared values, normalized
+}
+
+// kind is how an ID holds its value.
+type kind uint8
+
+const (
+	kindNone   kind = iota
+	kindHalves      // ECID, AAMUUID: two 19-digit halves in hi, lo
+	kindUUID        // IDFA, GAID: 128 bits in hi, lo
+	kindHash        // EmailSHA256, PhoneSHA256: 32 raw bytes in s
+	kindString      // CRMID, Email, Phone, custom: normalized text in s
+)
+
+var standardKinds = [numStandard + 1]kind{
+	ECID:        kindHalves,
+	AAMUUID:     kindHalves,
+	IDFA:        kindUUID,
+	GAID:        kindUUID,
+	CRMID:       kindString,
+	Email:       kindString,
+	EmailSHA256: kindHash,
+	Phone:       kindString,
+	PhoneSHA256: kindHash,
+}
+
+// kind returns how an ID of namespace ns holds its value. It assumes ns is
+// the namespace of an ID, so that a custom ns has been declared.
+func (ns Namespace) kind() kind {
+	if ns <= numStandard {
+		return standardKinds[ns]
+	}
+	return kindString
+}
+
+const (
+	halfDigits  = 19
+	ecidLen     = 2 * halfDigits
+	uuidLen     = 36
+	hashLen     = 32
+	maxDeclared = 1024 // bytes in a CRM ID or custom value
+	maxEmail    = 254  // bytes in an email address
+	maxHalf     = math.MaxInt64
+)
+
+// Parse parses s as an identifier of namespace ns. Surrounding ASCII white
+// space is ignored. The rules per namespace are:
+//
+//   - ECID, AAMUUID: exactly 38 ASCII digits, two zero-padded 19-digit halves,
+//     each at most 2^63-1 (else ErrRange). Leading zeros are kept.
+//   - IDFA, GAID: a UUID (8-4-4-4-12 hex digits) in any case. An IDFA prints in
+//     upper case and a GAID in lower case. The all-zero UUID (tracking
+//     disabled) is rejected with ErrBlocked.
+//   - CRMID and custom namespaces: valid UTF-8 without control characters,
+//     1 to 1024 bytes (else ErrTooLong). Case is kept.
+//   - Email: exactly one '@', a non-empty local part, a domain with a dot and
+//     no empty labels, no white space, at most 254 bytes (else ErrTooLong).
+//     The address is lower-cased.
+//   - Phone: spaces, dashes, dots and parentheses are removed; what is left
+//     must be '+' and 8 to 15 digits, the first not 0 (E.164).
+//   - EmailSHA256, PhoneSHA256: exactly 64 hex digits in any case; they print
+//     in lower case.
+//
+// In every namespace a blank value and "null", "anonymous", "invalid" and
+// "undefined" (in any case) are rejected with ErrBlocked. Errors are
+// *ParseError values; an invalid ns gives ErrNamespace.
+func Parse(ns Namespace, s string) (ID, error) {
+	if !ns.IsValid() {
+		return ID{}, parseError(ns, s, ErrNamespace)
+	}
+	v := trimSpace(s)
+	if blocked(v) {
+		return ID{}, parseError(ns, s, ErrBlocked)
+	}
+	id, err := parseValue(ns, v)
+	if err != nil {
+		return ID{}, parseError(ns, s, err)
+	}
+	return id, nil
+}
+
+// ParseECID parses s as an ECID; see [Parse]. It does not allocate unless it
+// fails.
+func ParseECID(s string) (ID, error) {
+	v := trimSpace(s)
+	hi, lo, err := parseHalves(v)
+	if err != nil {
+		if blocked(v) {
+			err = ErrBlocked
+		}
+		return ID{}, parseError(ECID, s, err)
+	}
+	return ID{ns: ECID, hi: hi, lo: lo}, nil
+}
+
+// MustParse is like [Parse] but panics if s is not valid.
+// Use it in tests and for constants only.
+func MustParse(ns Namespace, s string) ID {
+	id, err := Parse(ns, s)
+	if err != nil {
+		panic(err)
+	}
+	return id
+}
+
+// ParseText parses an identifier written as "NS:value", such as
+// "ECID:20265673158980419722735089753036633573". The text is split at the
+// first colon; the part before it is a standard or declared namespace code in
+// any case (else ErrNamespace), the part after it is parsed as by [Parse].
+// Text without a colon is ErrSyntax.
+func ParseText(s string) (ID, error) {
+	code, value, ok := strings.Cut(s, ":")
+	if !ok {
+		return ID{}, parseError(0, s, ErrSyntax)
+	}
+	code = trimSpace(code)
+	ns, ok := lookupNamespace(code)
+	if !ok {
+		return ID{}, parseError(0, code, ErrNamespace)
+	}
+	return Parse(ns, value)
+}
+
+// FromHalves returns the ECID or AAM UUID whose halves are hi and lo: the
+// first and last 19 digits, each at most 2^63-1 (else ErrRange). For IDFA and
+// GAID, hi and lo are the UUID's 128 bits, big-endian, and zero is ErrBlocked.
+// Other namespaces give ErrNamespace.
+func FromHalves(ns Namespace, hi, lo uint64) (ID, error) {
+	var err error
+	switch ns {
+	case ECID, AAMUUID:
+		if hi > maxHalf || lo > maxHalf {
+			err = ErrRange
+		}
+	case IDFA, GAID:
+		if hi == 0 && lo == 0 {
+			err = ErrBlocked
+		}
+	default:
+		err = ErrNamespace
+	}
+	if err != nil {
+		return ID{}, parseError(ns, strconv.FormatUint(hi, 10)+","+strconv.FormatUint(lo, 10), err)
+	}
+	return ID{ns: ns, hi: hi, lo: lo}, nil
+}
+
+// Halves returns the two halves of an ECID or AAM UUID, or the high and low 64
+// bits of an IDFA or GAID, as [FromHalves] takes them. Other IDs give 0, 0.
+func (id ID) Halves() (hi, lo uint64) {
+	return id.hi, id.lo
+}
+
+// Namespace returns the namespace of id; zero for the zero ID.
+func (id ID) Namespace() Namespace { return id.ns }
+
+// IsValid reports whether id is an identifier rather than the zero ID.
+func (id ID) IsValid() bool { return id.ns != 0 }
+
+// String returns the canonical value alone, without the namespace, such as
+// "20265673158980419722735089753036633573". The zero ID gives "".
+func (id ID) String() string {
+	if id.ns == 0 {
+		return ""
+	}
+	if id.ns.kind() == kindString {
+		return id.s
+	}
+	var buf [2 * hashLen]byte
+	return string(id.AppendValue(buf[:0]))
+}
+
+// AppendValue appends the canonical value of id, as String returns it, to b.
+// It allocates only if b has too little room.
+func (id ID) AppendValue(b []byte) []byte {
+	switch id.ns.kind() {
+	case kindHalves:
+		b = appendHalf(b, id.hi)
+		return appendHalf(b, id.lo)
+	case kindUUID:
+		return appendUUID(b, id.hi, id.lo, id.ns == IDFA)
+	case kindHash:
+		for i := 0; i < len(id.s); i++ {
+			b = append(b, lowerHex[id.s[i]>>4], lowerHex[id.s[i]&0xf])
+		}
+		return b
+	case kindString:
+		return append(b, id.s...)
+	}
+	return b
+}
+
+// Text returns id as "NS:value", such as "CORE:07955261652886032950143702505894272138".
+// The zero ID gives "".
+func (id ID) Text() string {
+	if id.ns == 0 {
+		return ""
+	}
+	b, _ := id.AppendText(make([]byte, 0, len(id.ns.String())+1+id.valueLen()))
+	return string(b)
+}
+
+// AppendText appends id as "NS:value" to b. The zero ID appends nothing.
+// The error is always nil.
+func (id ID) AppendText(b []byte) ([]byte, error) {
+	if id.ns == 0 {
+		return b, nil
+	}
+	b = append(b, id.ns.String()...)
+	b = append(b, ':')
+	return id.AppendValue(b), nil
+}
+
+// MarshalText returns id as "NS:value"; the zero ID gives empty text.
+func (id ID) MarshalText() ([]byte, error) {
+	if id.ns == 0 {
+		return []byte{}, nil
+	}
+	return id.AppendText(make([]byte, 0, len(id.ns.String())+1+id.valueLen()))
+}
+
+// UnmarshalText sets id from "NS:value" as [ParseText] does. Empty text gives
+// the zero ID. An undeclared custom code is an error (ErrNamespace).
+func (id *ID) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*id = ID{}
+		return nil
+	}
+	v, err := ParseText(string(b))
+	if err != nil {
+		return err
+	}
+	*id = v
+	return nil
+}
+
+func (id ID) valueLen() int {
+	switch id.ns.kind() {
+	case kindHalves:
+		return ecidLen
+	case kindUUID:
+		return uuidLen
+	case kindHash:
+		return 2 * hashLen
+	}
+	return len(id.s)
+}
+
+// Compare returns -1, 0 or +1 as id sorts before, with or after o: first by
+// namespace ([Namespace.Compare]), then by canonical value, which within a
+// namespace is the same as comparing the String of each. The zero ID sorts
+// first. Use it with slices.SortFunc(ids, ID.Compare).
+func (id ID) Compare(o ID) int {
+	if c := id.ns.Compare(o.ns); c != 0 {
+		return c
+	}
+	switch id.ns.kind() {
+	case kindHalves, kindUUID:
+		// 19-digit zero-padded halves and fixed-width hex digits sort as
+		// their integers do.
+		if c := cmp.Compare(id.hi, o.hi); c != 0 {
+			return c
+		}
+		return cmp.Compare(id.lo, o.lo)
+	}
+	// Raw hash bytes sort as their lower-case hex does.
+	return strings.Compare(id.s, o.s)
+}
+
+// Binary keys. A key is a tag byte and the value:
+//
+//	tag 1-9 (the standard Namespace), then
+//	  ECID, AAMUUID: hi, lo as 8 bytes each, big-endian
+//	  IDFA, GAID:    the 16 bytes of the UUID
+//	  EmailSHA256, PhoneSHA256: the 32 bytes of the hash
+//	  CRMID, Email, Phone: the normalized text
+//	tag 0xFF, a length byte n, the n-byte lower-case custom code, the text.
+//
+// The zero ID has the empty key.
+const tagCustom = 0xFF
+
+// AppendBinary appends the binary key of id to b. Keys are canonical: two IDs
+// are equal exactly when their keys are. A key is a tag byte followed by 16
+// bytes for ECIDs, AAM UUIDs, IDFAs and GAIDs, 32 bytes for SHA-256 hashes, or
+// the text of other declared values; a custom namespace writes its code into
+// the key, so keys mean the same in every process. The zero ID gives an
+// empty key. The error is always nil.
+func (id ID) AppendBinary(b []byte) ([]byte, error) {
+	if id.ns == 0 {
+		return b, nil
+	}
+	b = id.appendKeyHeader(b)
+	switch id.ns.kind() {
+	case kindHalves, kindUUID:
+		b = binary.BigEndian.AppendUint64(b, id.hi)
+		return binary.BigEndian.AppendUint64(b, id.lo), nil
+	}
+	return append(b, id.s...), nil
+}
+
+// appendKeyHeader appends the tag, and for a custom namespace its code.
+func (id ID) appendKeyHeader(b []byte) []byte {
+	if id.ns <= numStandard {
+		return append(b, byte(id.ns))
+	}
+	code := id.ns.foldedCode()
+	b = append(b, tagCustom, byte(len(code)))
+	return append(b, code...)
+}
+
+// MarshalBinary returns the binary key of id; see [ID.AppendBinary].
+func (id ID) MarshalBinary() ([]byte, error) {
+	return id.AppendBinary(nil)
+}
+
+// UnmarshalBinary sets id from a binary key made by [ID.AppendBinary]. It
+// checks the key fully and accepts only canonical keys; an empty key gives
+// the zero ID. A custom code that this process has not declared yet is
+// declared, so decoding untrusted keys can fill the namespace registry.
+func (id *ID) UnmarshalBinary(b []byte) error {
+	v, err := decodeKey(b)
+	if err != nil {
+		return err
+	}
+	*id = v
+	return nil
+}
+
+func decodeKey(b []byte) (ID, error) {
+	if len(b) == 0 {
+		return ID{}, nil
+	}
+	tag, rest := b[0], b[1:]
+	fail := func(ns Namespace, err error) (ID, error) {
+		return ID{}, parseError(ns, string(b), err)
+	}
+	if tag == tagCustom {
+		if len(rest) < 1 || len(rest) < 1+int(rest[0]) {
+			return fail(0, ErrSyntax)
+		}
+		code := string(rest[1 : 1+rest[0]])
+		if !validCode(code) || code != strings.ToLower(code) {
+			return fail(0, ErrSyntax)
+		}
+		ns, err := DeclareNamespace(code)
+		if err != nil {
+			return fail(0, ErrNamespace)
+		}
+		if ns <= numStandard {
+			return fail(0, ErrSyntax) // a standard code is written as its tag
+		}
+		return decodeText(ns, string(rest[1+rest[0]:]), b)
+	}
+	if tag == 0 || tag > numStandard {
+		return fail(0, ErrSyntax)
+	}
+	ns := Namespace(tag)
+	switch ns.kind() {
+	case kindHalves, kindUUID:
+		if len(rest) != 16 {
+			return fail(ns, ErrSyntax)
+		}
+		return FromHalves(ns, binary.BigEndian.Uint64(rest), binary.BigEndian.Uint64(rest[8:]))
+	case kindHash:
+		if len(rest) != hashLen {
+			return fail(ns, ErrSyntax)
+		}
+		return ID{ns: ns, s: string(rest)}, nil
+	}
+	return decodeText(ns, string(rest), b)
+}
+
+// decodeText checks that v is the canonical text of a value of ns.
+func decodeText(ns Namespace, v string, key []byte) (ID, error) {
+	id, err := Parse(ns, v)
+	if err != nil {
+		return ID{}, parseError(ns, string(key), errorReason(err))
+	}
+	if id.s != v {
+		return ID{}, parseError(ns, string(key), ErrSyntax)
+	}
+	return id, nil
+}
+
+func errorReason(err error) error {
+	if pe, ok := err.(*ParseError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+// Hash returns the xxhash of the binary key of id, without allocating.
+// Equal IDs have equal hashes in every process.
+func (id ID) Hash() uint64 {
+	switch id.ns.kind() {
+	case kindNone:
+		return xxhash.Sum64(nil)
+	case kindHalves, kindUUID:
+		var buf [17]byte
+		buf[0] = byte(id.ns)
+		binary.BigEndian.PutUint64(buf[1:], id.hi)
+		binary.BigEndian.PutUint64(buf[9:], id.lo)
+		return xxhash.Sum64(buf[:])
+	}
+	var buf [128]byte
+	b := id.appendKeyHeader(buf[:0])
+	if len(b)+len(id.s) <= len(buf) {
+		return xxhash.Sum64(append(b, id.s...))
+	}
+	var d xxhash.Digest
+	d.Reset()
+	d.Write(b)
+	d.WriteString(id.s)
+	return d.Sum64()
+}

@@ -1,0 +1,289 @@
+package idtypes
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// parseValue parses v, already trimmed and not blocked, as a value of ns.
+// It returns the bare reason on failure.
+func parseValue(ns Namespace, v string) (ID, error) {
+	switch ns {
+	case ECID, AAMUUID:
+		hi, lo, err := parseHalves(v)
+		if err != nil {
+			return ID{}, err
+		}
+		return ID{ns: ns, hi: hi, lo: lo}, nil
+	case IDFA, GAID:
+		hi, lo, err := parseUUID(v)
+		if err != nil {
+			return ID{}, err
+		}
+		return ID{ns: ns, hi: hi, lo: lo}, nil
+	case EmailSHA256, PhoneSHA256:
+		h, err := parseHash(v)
+		if err != nil {
+			return ID{}, err
+		}
+		return ID{ns: ns, s: h}, nil
+	case Email:
+		e, err := normalizeEmail(v)
+		if err != nil {
+			return ID{}, err
+		}
+		return ID{ns: ns, s: e}, nil
+	case Phone:
+		p, err := normalizePhone(v)
+		if err != nil {
+			return ID{}, err
+		}
+		return ID{ns: ns, s: p}, nil
+	}
+	// CRMID and custom namespaces.
+	if len(v) > maxDeclared {
+		return ID{}, ErrTooLong
+	}
+	if !validText(v) {
+		return ID{}, ErrSyntax
+	}
+	return ID{ns: ns, s: strings.Clone(v)}, nil
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+}
+
+// trimSpace removes surrounding ASCII white space.
+func trimSpace(s string) string {
+	i, j := 0, len(s)
+	for i < j && isSpace(s[i]) {
+		i++
+	}
+	for j > i && isSpace(s[j-1]) {
+		j--
+	}
+	return s[i:j]
+}
+
+// blocked reports whether a trimmed value is one that identifies nobody.
+func blocked(v string) bool {
+	switch len(v) {
+	case 0:
+		return true
+	case 4:
+		return strings.EqualFold(v, "null")
+	case 7:
+		return strings.EqualFold(v, "invalid")
+	case 9:
+		return strings.EqualFold(v, "anonymous") || strings.EqualFold(v, "undefined")
+	}
+	return false
+}
+
+// validText reports whether s is valid UTF-8 without control characters.
+func validText(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == 0x7f {
+				return false
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 || unicode.IsControl(r) {
+			return false
+		}
+		i += n
+	}
+	return true
+}
+
+// parseHalves parses 38 digits as two 19-digit halves, each at most 2^63-1.
+func parseHalves(v string) (hi, lo uint64, err error) {
+	if len(v) != ecidLen {
+		return 0, 0, ErrSyntax
+	}
+	for i := range halfDigits {
+		c := v[i] - '0'
+		d := v[halfDigits+i] - '0'
+		if c > 9 || d > 9 {
+			return 0, 0, ErrSyntax
+		}
+		hi = hi*10 + uint64(c) // 19 digits fit in a uint64
+		lo = lo*10 + uint64(d)
+	}
+	if hi > maxHalf || lo > maxHalf {
+		return 0, 0, ErrRange
+	}
+	return hi, lo, nil
+}
+
+// unhex returns the value of a hex digit, or 0xff.
+func unhex(c byte) byte {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0'
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10
+	}
+	return 0xff
+}
+
+// parseUUID parses 8-4-4-4-12 hex digits into 128 bits. The all-zero UUID is ErrBlocked.
+func parseUUID(v string) (hi, lo uint64, err error) {
+	if len(v) != uuidLen || v[8] != '-' || v[13] != '-' || v[18] != '-' || v[23] != '-' {
+		return 0, 0, ErrSyntax
+	}
+	var x [2]uint64
+	n := 0 // hex digits read
+	for i := 0; i < len(v); i++ {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			continue
+		}
+		d := unhex(v[i])
+		if d > 0xf {
+			return 0, 0, ErrSyntax
+		}
+		x[n/16] = x[n/16]<<4 | uint64(d)
+		n++
+	}
+	if x[0] == 0 && x[1] == 0 {
+		return 0, 0, ErrBlocked
+	}
+	return x[0], x[1], nil
+}
+
+// parseHash parses 64 hex digits into 32 raw bytes.
+func parseHash(v string) (string, error) {
+	if len(v) != 2*hashLen {
+		return "", ErrSyntax
+	}
+	var h [hashLen]byte
+	for i := range h {
+		a, b := unhex(v[2*i]), unhex(v[2*i+1])
+		if a > 0xf || b > 0xf {
+			return "", ErrSyntax
+		}
+		h[i] = a<<4 | b
+	}
+	return string(h[:]), nil
+}
+
+// normalizeEmail checks an email address and lower-cases it.
+func normalizeEmail(v string) (string, error) {
+	if len(v) > maxEmail {
+		return "", ErrTooLong
+	}
+	at := -1
+	ascii := true
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c == '@':
+			if at >= 0 {
+				return "", ErrSyntax
+			}
+			at = i
+		case c <= ' ' || c == 0x7f:
+			return "", ErrSyntax
+		case c >= utf8.RuneSelf:
+			ascii = false
+		}
+	}
+	if at <= 0 {
+		return "", ErrSyntax
+	}
+	domain := v[at+1:]
+	if !strings.Contains(domain, ".") || domain[0] == '.' || domain[len(domain)-1] == '.' ||
+		strings.Contains(domain, "..") {
+		return "", ErrSyntax
+	}
+	if !ascii {
+		if !validText(v) || strings.ContainsFunc(v, unicode.IsSpace) {
+			return "", ErrSyntax
+		}
+		e := strings.ToLower(v)
+		if len(e) > maxEmail {
+			return "", ErrTooLong
+		}
+		return e, nil
+	}
+	var sb strings.Builder
+	sb.Grow(len(v))
+	for i := 0; i < len(v); i++ {
+		sb.WriteByte(toLowerASCII(v[i]))
+	}
+	return sb.String(), nil
+}
+
+// normalizePhone removes spaces, dashes, dots and parentheses and checks
+// that '+' and 8 to 15 digits, the first not 0, remain.
+func normalizePhone(v string) (string, error) {
+	var buf [16]byte // '+' and at most 15 digits
+	n := 0
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')':
+		case c == '+':
+			if n != 0 {
+				return "", ErrSyntax
+			}
+			buf[0] = '+'
+			n = 1
+		case '0' <= c && c <= '9':
+			if n == 0 || n == len(buf) {
+				return "", ErrSyntax
+			}
+			buf[n] = c
+			n++
+		default:
+			return "", ErrSyntax
+		}
+	}
+	if n < 1+8 || buf[1] == '0' {
+		return "", ErrSyntax
+	}
+	return string(buf[:n]), nil
+}
+
+const (
+	lowerHex = "0123456789abcdef"
+	upperHex = "0123456789ABCDEF"
+)
+
+// appendHalf appends x as 19 zero-padded digits.
+func appendHalf(b []byte, x uint64) []byte {
+	n := len(b)
+	b = append(b, "0000000000000000000"...)
+	d := b[n : n+halfDigits]
+	for i := halfDigits - 1; i >= 0 && x != 0; i-- {
+		d[i] = byte('0' + x%10)
+		x /= 10
+	}
+	return b
+}
+
+// appendUUID appends 128 bits as 8-4-4-4-12 hex digits.
+func appendUUID(b []byte, hi, lo uint64, upper bool) []byte {
+	digits := lowerHex
+	if upper {
+		digits = upperHex
+	}
+	for i := range 32 {
+		if i == 8 || i == 12 || i == 16 || i == 20 {
+			b = append(b, '-')
+		}
+		x := hi
+		if i >= 16 {
+			x = lo
+		}
+		shift := 60 - 4*(i%16)
+		b = append(b, digits[x>>shift&0xf])
+	}
+	return b
+}
