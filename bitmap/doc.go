@@ -1,0 +1,42 @@
+// Package bitmap is the set algebra of audiences: sets of uint32 ordinals
+// (profile or identity ordinals handed out by reconcile), stored as roaring
+// bitmaps behind the package's own types.
+//
+// An [Audience] is an immutable set. Build one with [Of] or a [Builder],
+// combine audiences with [And], [Or], [AndNot] and [Xor] (each returns a new
+// audience), count without building with [AndLen], [OrLen], [AndNotLen],
+// [XorLen] and [Intersects] (which allocate nothing), fold many at once with
+// [AndAll] and [OrAll], compare many with [Overlap], and track membership
+// changes between two snapshots with [Diff]. The package knows nothing about
+// identifiers.
+//
+// # Zero values
+//
+// The zero [Audience] is the empty audience, and the zero [Builder] is an
+// empty builder ready for use.
+//
+// # Serialization
+//
+// Audiences travel in the portable roaring format (the RoaringFormatSpec that
+// the Java, C and Go roaring libraries, Spark, Druid and pg_roaringbitmap
+// read and write): [Audience.WriteTo], [Read], [Audience.MarshalBinary],
+// [Audience.UnmarshalBinary], and [View], which decodes without copying.
+//
+// Decoding treats its input as untrusted. A truncated, corrupted or hostile
+// encoding gives an error, never a panic or an invalid audience, and
+// decoding runs in time linear in the input and allocates within a small
+// multiple of the input's length. Every decoding error is a [*DecodeError]
+// naming the byte offset and the reason; callers can match its cause with
+// errors.Is: [ErrCorrupt] for a format violation, [io.ErrUnexpectedEOF] for
+// an input that ends too early, or the reader's own error. [Read] returns
+// [io.EOF] itself when its reader is at its end before the first byte, so a
+// stream of audiences can be read in a loop.
+//
+// # Concurrency
+//
+// An Audience never changes once built, so any number of goroutines may read
+// the same audience, and use it in any operation, at the same time. None of
+// the package's read operations mutates an audience's internal state. A
+// Builder is not safe for concurrent use. [AndAll], [OrAll] and [Overlap] fan
+// out over at most GOMAXPROCS goroutines when their inputs are large.
+package bitmap
