@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
-
 )
 
 // model is the plain set the tests check audiences against.
