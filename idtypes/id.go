@@ -357,10 +357,14 @@ func decodeKey(b []byte) (ID, error) {
 		return ID{}, parseError(ns, string(b), err)
 	}
 	if tag == tagCustom {
-		if len(rest) < 1 || len(rest) < 1+int(rest[0]) {
+		if len(rest) < 1 {
 			return fail(0, ErrSyntax)
 		}
-		code := string(rest[1 : 1+rest[0]])
+		n := 1 + int(rest[0]) // int: a byte sum would wrap at 255
+		if len(rest) < n {
+			return fail(0, ErrSyntax)
+		}
+		code := string(rest[1:n])
 		if !validCode(code) || code != strings.ToLower(code) {
 			return fail(0, ErrSyntax)
 		}
@@ -371,7 +375,7 @@ func decodeKey(b []byte) (ID, error) {
 		if ns <= numStandard {
 			return fail(0, ErrSyntax) // a standard code is written as its tag
 		}
-		return decodeText(ns, string(rest[1+rest[0]:]), b)
+		return decodeText(ns, string(rest[n:]), b)
 	}
 	if tag == 0 || tag > numStandard {
 		return fail(0, ErrSyntax)

@@ -359,6 +359,10 @@ func TestUnmarshalBinaryInvalid(t *testing.T) {
 		{"custom bad code", []byte("\xff\x03a:bv"), idtypes.ErrSyntax},
 		{"custom standard code", []byte("\xff\x04ecidv"), idtypes.ErrSyntax},
 		{"custom empty value", []byte("\xff\x01a"), idtypes.ErrBlocked},
+		// Regression (found by FuzzUnmarshalBinary): a code length of 255
+		// wrapped to 0 in byte arithmetic and sliced out of range.
+		{"custom code length 255", append([]byte{0xff, 0xff}, bytes.Repeat([]byte{'0'}, 255)...), idtypes.ErrSyntax},
+		{"custom code length 255, short", []byte{0xff, 0xff, '0'}, idtypes.ErrSyntax},
 		{"custom long value", append([]byte("\xff\x01a"), bytes.Repeat([]byte{'v'}, 1025)...), idtypes.ErrTooLong},
 	}
 	for _, tc := range tests {
