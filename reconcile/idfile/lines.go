@@ -75,12 +75,12 @@ func (lr *lineReader) next() (line, error) {
 		chunk, err := lr.br.ReadSlice('\n')
 		size += int64(len(chunk))
 		if err == bufio.ErrBufferFull {
-			switch {
-			case tooLong:
-			case len(lr.acc)+len(chunk) > lr.max+len("\r\n")+len(bom): // over the limit whatever the ending
-				tooLong = true
-				lr.acc = append(lr.acc, chunk[:min(len(chunk), maxText+len(bom))]...)
-			default:
+			if !tooLong && len(lr.acc)+len(chunk) > lr.max+len("\r\n")+len(bom) {
+				tooLong = true // over the limit whatever the ending
+			}
+			if tooLong {
+				lr.acc = appendUpTo(lr.acc, chunk, maxText+len(bom))
+			} else {
 				lr.acc = append(lr.acc, chunk...)
 			}
 			continue
@@ -95,13 +95,14 @@ func (lr *lineReader) next() (line, error) {
 				return line{}, io.EOF
 			}
 		}
-		if !tooLong {
-			if len(lr.acc) == 0 {
-				raw = chunk
-			} else {
-				lr.acc = append(lr.acc, chunk...)
-				raw = lr.acc
-			}
+		switch {
+		case tooLong:
+			lr.acc = appendUpTo(lr.acc, chunk, maxText+len(bom))
+		case len(lr.acc) == 0:
+			raw = chunk
+		default:
+			lr.acc = append(lr.acc, chunk...)
+			raw = lr.acc
 		}
 		break
 	}
@@ -110,6 +111,9 @@ func (lr *lineReader) next() (line, error) {
 	lr.off += size
 	if tooLong {
 		l.text = lr.acc
+		if int64(len(l.text)) == size { // the whole line is there
+			l.text = trimEnding(l.text)
+		}
 	} else {
 		l.raw = raw
 		l.text = trimEnding(raw)
@@ -149,4 +153,9 @@ func trimSpace(b []byte) []byte {
 		j--
 	}
 	return b[i:j]
+}
+
+// appendUpTo appends as much of b to dst as keeps it within n bytes.
+func appendUpTo(dst, b []byte, n int) []byte {
+	return append(dst, b[:max(0, min(len(b), n-len(dst)))]...)
 }
