@@ -48,15 +48,15 @@ func TestReadCSVFixture(t *testing.T) {
 	}
 	assert.Equal(t, []idfile.Status{idfile.Realized, idfile.Realized, idfile.Exited, idfile.Realized, idfile.Exited}, st)
 	checkBads(t, bads, []bad{
-		{4, idtypes.ErrSyntax, "ECID"},                     // 37 digits
-		{7, idtypes.ErrBlocked, "ECID"},                    // null
-		{8, idtypes.ErrSyntax, "ECID"},                     // letters
-		{9, idfile.ErrFormat, "segmentMembershipStatus"},   // maybe
-		{10, idfile.ErrFormat, ""},                         // one field
-		{11, idfile.ErrQuote, ""},                          // quote inside an unquoted field
-		{12, idfile.ErrQuote, ""},                          // text after the closing quote
-		{14, idfile.ErrQuote, ""},                          // never closed: lines 15 on are read again
-		{16, idfile.ErrLineTooLong, ""},                    // 304 bytes
+		{4, idtypes.ErrSyntax, "ECID"},                   // 37 digits
+		{7, idtypes.ErrBlocked, "ECID"},                  // null
+		{8, idtypes.ErrSyntax, "ECID"},                   // letters
+		{9, idfile.ErrFormat, "segmentMembershipStatus"}, // maybe
+		{10, idfile.ErrFormat, ""},                       // one field
+		{11, idfile.ErrQuote, ""},                        // quote inside an unquoted field
+		{12, idfile.ErrQuote, ""},                        // text after the closing quote
+		{14, idfile.ErrQuote, ""},                        // never closed: lines 15 on are read again
+		{16, idfile.ErrLineTooLong, ""},                  // 304 bytes
 	})
 	input, err := os.ReadFile(filepath.Join("testdata", "audience.csv"))
 	require.NoError(t, err)
