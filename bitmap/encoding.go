@@ -169,7 +169,7 @@ type source struct {
 }
 
 // minChunk is the smallest read decode makes from a reader.
-const minChunk = 4096
+const minChunk = 512
 
 // next consumes and returns the next n bytes, reading them from s.r if
 // needed. The slice is valid until the next call. what names the bytes for
