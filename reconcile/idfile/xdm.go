@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/idbits/idbits/idtypes"
 )
@@ -150,6 +151,9 @@ func (x *xdmReader) parse(l *line) (Record, []error) {
 	fail := func(field string, err error) (Record, []error) {
 		x.errs = append(x.errs, lineError(l, field, err))
 		return Record{}, x.errs
+	}
+	if !utf8.Valid(l.text) { // encoding/json would quietly change bad bytes in IDs
+		return fail("", fmt.Errorf("%w: not UTF-8", ErrFormat))
 	}
 	var v xdmLine
 	if err := json.Unmarshal(l.text, &v); err != nil {
