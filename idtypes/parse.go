@@ -107,19 +107,43 @@ func parseHalves(v string) (hi, lo uint64, err error) {
 	if len(v) != ecidLen {
 		return 0, 0, ErrSyntax
 	}
-	for i := range halfDigits {
-		c := v[i] - '0'
-		d := v[halfDigits+i] - '0'
-		if c > 9 || d > 9 {
-			return 0, 0, ErrSyntax
-		}
-		hi = hi*10 + uint64(c) // 19 digits fit in a uint64
-		lo = lo*10 + uint64(d)
+	hi, ok1 := parseHalf(v[:halfDigits])
+	lo, ok2 := parseHalf(v[halfDigits:])
+	if !ok1 || !ok2 {
+		return 0, 0, ErrSyntax
 	}
 	if hi > maxHalf || lo > maxHalf {
 		return 0, 0, ErrRange
 	}
 	return hi, lo, nil
+}
+
+// parseHalf parses 19 ASCII digits: 8 + 8 at a time, then 3.
+func parseHalf(s string) (uint64, bool) {
+	a, ok1 := parse8(s[0:8])
+	b, ok2 := parse8(s[8:16])
+	c0, c1, c2 := s[16]-'0', s[17]-'0', s[18]-'0'
+	if !ok1 || !ok2 || c0 > 9 || c1 > 9 || c2 > 9 {
+		return 0, false
+	}
+	// 19 digits fit in a uint64: 10^19-1 < 2^64.
+	return (a*1e8+b)*1000 + uint64(c0)*100 + uint64(c1)*10 + uint64(c2), true
+}
+
+// parse8 parses 8 ASCII digits with one 64-bit load (SWAR).
+func parse8(s string) (uint64, bool) {
+	_ = s[7]
+	v := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+	// Every byte must be 0x30-0x39: its high nibble is 3, and still 3 after adding 6.
+	if v&0xf0f0f0f0f0f0f0f0 != 0x3030303030303030 ||
+		(v+0x0606060606060606)&0xf0f0f0f0f0f0f0f0 != 0x3030303030303030 {
+		return 0, false
+	}
+	v -= 0x3030303030303030
+	v = v*10 + v>>8 // pairs of digits
+	v = ((v&0x000000ff000000ff)*(100+1000000<<32) + (v>>16&0x000000ff000000ff)*(1+10000<<32)) >> 32
+	return v, true
 }
 
 // unhex returns the value of a hex digit, or 0xff.
@@ -213,12 +237,22 @@ func normalizeEmail(v string) (string, error) {
 		}
 		return e, nil
 	}
-	var sb strings.Builder
-	sb.Grow(len(v))
+	upper := false
 	for i := 0; i < len(v); i++ {
-		sb.WriteByte(toLowerASCII(v[i]))
+		if 'A' <= v[i] && v[i] <= 'Z' {
+			upper = true
+			break
+		}
 	}
-	return sb.String(), nil
+	if !upper {
+		return strings.Clone(v), nil
+	}
+	var buf [maxEmail]byte
+	e := buf[:len(v)]
+	for i := 0; i < len(v); i++ {
+		e[i] = toLowerASCII(v[i])
+	}
+	return string(e), nil
 }
 
 // normalizePhone removes spaces, dashes, dots and parentheses and checks
@@ -256,16 +290,29 @@ const (
 	upperHex = "0123456789ABCDEF"
 )
 
-// appendHalf appends x as 19 zero-padded digits.
+// digitPairs holds "00" to "99", for printing two digits per division.
+const digitPairs = "00010203040506070809" +
+	"10111213141516171819" +
+	"20212223242526272829" +
+	"30313233343536373839" +
+	"40414243444546474849" +
+	"50515253545556575859" +
+	"60616263646566676869" +
+	"70717273747576777879" +
+	"80818283848586878889" +
+	"90919293949596979899"
+
+// appendHalf appends x, which is below 10^19, as 19 zero-padded digits.
 func appendHalf(b []byte, x uint64) []byte {
-	n := len(b)
-	b = append(b, "0000000000000000000"...)
-	d := b[n : n+halfDigits]
-	for i := halfDigits - 1; i >= 0 && x != 0; i-- {
-		d[i] = byte('0' + x%10)
-		x /= 10
+	var d [halfDigits]byte
+	for i := halfDigits - 2; i > 0; i -= 2 {
+		q := x / 100
+		r := x - q*100
+		d[i], d[i+1] = digitPairs[2*r], digitPairs[2*r+1]
+		x = q
 	}
-	return b
+	d[0] = byte('0' + x%10)
+	return append(b, d[:]...)
 }
 
 // appendUUID appends 128 bits as 8-4-4-4-12 hex digits.

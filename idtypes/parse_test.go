@@ -270,3 +270,36 @@ func TestParseErrorMessage(t *testing.T) {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+// TestECIDEveryByte puts every byte value at every position of an ECID:
+// only digits may parse, and each digit must land in its place.
+func TestECIDEveryByte(t *testing.T) {
+	const base = "12345678901234567891234567890123456789"
+	for pos := range len(base) {
+		for c := range 256 {
+			in := []byte(base)
+			in[pos] = byte(c)
+			id, err := idtypes.ParseECID(string(in))
+			isDigit := '0' <= c && c <= '9'
+			switch {
+			case !isDigit && (pos == 0 || pos == len(base)-1) && (c == ' ' || c >= '\t' && c <= '\r'):
+				// Trimmed away, leaving 37 digits.
+				if !errors.Is(err, idtypes.ErrSyntax) {
+					t.Errorf("ParseECID(%q) = %v, %v; want ErrSyntax", in, id, err)
+				}
+			case !isDigit:
+				if !errors.Is(err, idtypes.ErrSyntax) {
+					t.Errorf("ParseECID(%q) = %v, %v; want ErrSyntax", in, id, err)
+				}
+			case (pos == 0 || pos == 19) && c > '8':
+				if !errors.Is(err, idtypes.ErrRange) {
+					t.Errorf("ParseECID(%q) = %v, %v; want ErrRange", in, id, err)
+				}
+			default:
+				if err != nil || id.String() != string(in) {
+					t.Errorf("ParseECID(%q) = %v, %v; want it back", in, id, err)
+				}
+			}
+		}
+	}
+}
