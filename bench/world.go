@@ -207,7 +207,7 @@ type SharedDevice struct {
 
 // SharedDevices returns the shared devices in increasing order of guest.
 // Every guest has one shared device, every owner at most one (as owner),
-// and owner and guest both have a CRM ID or an email address.
+// and owner and guest both have a declared identity.
 func (w *World) SharedDevices() []SharedDevice {
 	out := make([]SharedDevice, len(w.shared))
 	for i, s := range w.shared {
