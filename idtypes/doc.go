@@ -5,7 +5,8 @@
 // It is modelled on net/netip. An [ID] is a small comparable value: == works,
 // it can be a map key, and it holds its value in canonical form, so parsing
 // validates and normalizes once, at the edge. ECIDs, AAM UUIDs, IDFAs and
-// GAIDs are held as two integers and parse and print without allocating.
+// GAIDs are held as two integers: parsing them, and printing them with
+// AppendValue or AppendText, does not allocate.
 //
 //	id, err := idtypes.Parse(idtypes.ECID, "20265673158980419722735089753036633573")
 //	id, err = idtypes.ParseText("Email:John.Doe@Example.com") // Email:john.doe@example.com

@@ -18,9 +18,9 @@ var (
 	ErrBlocked = errors.New("blocked value")
 	// ErrTooLong reports a CRM ID or custom value over 1024 bytes, or an email over 254 bytes.
 	ErrTooLong = errors.New("value too long")
-	// ErrNamespace reports an unknown or undeclared namespace code, a namespace that is not
-	// valid, a namespace that cannot hold the value (FromHalves), or a full namespace registry.
-	ErrNamespace = errors.New("unknown namespace")
+	// ErrNamespace reports an unknown namespace code, a Namespace that is not
+	// valid, one that FromHalves cannot build, or a full namespace registry.
+	ErrNamespace = errors.New("invalid namespace")
 )
 
 // maxQuoted is how many bytes of the input an error message shows.
@@ -44,7 +44,7 @@ func (e *ParseError) Error() string {
 	switch {
 	case e.Namespace != 0:
 		what = e.Namespace.String()
-	case e.Err == ErrNamespace:
+	case errors.Is(e.Err, ErrNamespace):
 		what = "namespace"
 	}
 	in := e.Input

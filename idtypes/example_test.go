@@ -78,7 +78,7 @@ func ExampleParseText() {
 	// CORE CORE:07955261652886032950143702505894272138
 	// Email_LC_SHA256 Email_LC_SHA256:a6ea4cde5da5ae7cc68baae894d1d6544fca26254433b0fff7c2cb4843b4a097
 	// CRMID CRMID:a:b
-	// idtypes: parse namespace "MCMID": unknown namespace
+	// idtypes: parse namespace "MCMID": invalid namespace
 }
 
 func ExampleHashEmail() {

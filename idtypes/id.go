@@ -218,7 +218,8 @@ func (id ID) Text() string {
 	if id.ns == 0 {
 		return ""
 	}
-	b, _ := id.AppendText(make([]byte, 0, len(id.ns.String())+1+id.valueLen()))
+	var buf [128]byte
+	b, _ := id.AppendText(buf[:0])
 	return string(b)
 }
 
@@ -370,7 +371,7 @@ func decodeKey(b []byte) (ID, error) {
 		}
 		ns, err := DeclareNamespace(code)
 		if err != nil {
-			return fail(0, ErrNamespace)
+			return fail(0, errorReason(err))
 		}
 		if ns <= numStandard {
 			return fail(0, ErrSyntax) // a standard code is written as its tag

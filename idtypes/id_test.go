@@ -430,6 +430,7 @@ func TestAllocs(t *testing.T) {
 		{"AppendBinary(ECID)", func() { buf, _ = ecid.AppendBinary(buf[:0]) }, 0},
 		{"AppendValue(GAID)", func() { buf = gaid.AppendValue(buf[:0]) }, 0},
 		{"String(ECID)", func() { _ = ecid.String() }, 1},
+		{"Text(ECID)", func() { _ = ecid.Text() }, 1},
 		{"Hash(ECID)", func() { _ = ecid.Hash() }, 0},
 		{"Hash(CRMID)", func() { _ = crm.Hash() }, 0},
 		{"Hash(custom)", func() { _ = long.Hash() }, 0},

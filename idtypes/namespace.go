@@ -1,6 +1,8 @@
 package idtypes
 
 import (
+	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"sync"
@@ -53,6 +55,8 @@ type nsTable struct {
 	folded []string             // folded[i] is codes[i] in lower case
 	byCode map[string]Namespace // lower-case code -> namespace
 }
+
+var errRegistryFull = fmt.Errorf("registry full (%d custom namespaces): %w", MaxCustomNamespaces, ErrNamespace)
 
 // registry holds the custom namespaces. Readers load the table without
 // locking; DeclareNamespace copies it under mu and swaps it in.
@@ -254,7 +258,7 @@ func DeclareNamespace(code string) (Namespace, error) {
 	}
 	old := customTable()
 	if len(old.codes) >= MaxCustomNamespaces {
-		return 0, parseError(0, code, ErrNamespace)
+		return 0, parseError(0, code, errRegistryFull)
 	}
 	code = strings.Clone(code)
 	folded := strings.ToLower(code)
@@ -264,9 +268,7 @@ func DeclareNamespace(code string) (Namespace, error) {
 		folded: append(old.folded[:len(old.folded):len(old.folded)], folded),
 		byCode: make(map[string]Namespace, len(old.byCode)+1),
 	}
-	for k, v := range old.byCode {
-		t.byCode[k] = v
-	}
+	maps.Copy(t.byCode, old.byCode)
 	t.byCode[folded] = ns
 	registry.table.Store(t)
 	return ns, nil

@@ -253,7 +253,7 @@ func TestParseErrorMessage(t *testing.T) {
 		want string
 	}{
 		{second(idtypes.Parse(idtypes.ECID, "123")), `idtypes: parse ECID "123": invalid syntax`},
-		{second(idtypes.ParseNamespace("Nope")), `idtypes: parse namespace "Nope": unknown namespace`},
+		{second(idtypes.ParseNamespace("Nope")), `idtypes: parse namespace "Nope": invalid namespace`},
 		{second(idtypes.Parse(idtypes.AAMUUID, long)), `idtypes: parse CORE "` + long[:64] + `"...: invalid syntax`},
 		{second(idtypes.Parse(idtypes.CRMID, "a\x00")), `idtypes: parse CRMID "a\x00": invalid syntax`},
 		{second(idtypes.ParseText("no colon")), `idtypes: parse ID "no colon": invalid syntax`},
