@@ -14,9 +14,10 @@ import (
 // IDs are small, immutable values: == compares them, they can be map keys,
 // and the zero ID means "no identifier" (IsValid is false).
 //
-// ECIDs, AAM UUIDs, IDFAs and GAIDs are held as two integers and parsing or
-// printing them does not allocate. SHA-256 hashes are held as 32 raw bytes,
-// other declared values as normalized strings.
+// ECIDs, AAM UUIDs, IDFAs and GAIDs are held as two integers: parsing them,
+// and printing them with AppendValue or AppendText, does not allocate.
+// SHA-256 hashes are held as 32 raw bytes, other declared values as
+// normalized strings.
 type ID struct {
 	ns     Namespace
 	hi, lo uint64 // ECID/AAMUUID halves; UUID bits, big-endian

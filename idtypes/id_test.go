@@ -76,10 +76,16 @@ func TestRoundTrips(t *testing.T) {
 			t.Errorf("%v: Hash() = %#x, want xxhash of the key %#x", id.Text(), got, want)
 		}
 
-		if id.Namespace().Visitor() || id.Namespace() == idtypes.EmailSHA256 || id.Namespace() == idtypes.PhoneSHA256 {
-			if want := 17; id.Namespace().Visitor() && len(key) != want || !id.Namespace().Visitor() && len(key) != 33 {
-				t.Errorf("%v: key of %d bytes, want 17 for visitor IDs and 33 for hashes", id.Text(), len(key))
-			}
+		wantLen := map[idtypes.Namespace]int{
+			idtypes.ECID: 17, idtypes.AAMUUID: 17, idtypes.IDFA: 17, idtypes.GAID: 17,
+			idtypes.EmailSHA256: 33, idtypes.PhoneSHA256: 33,
+			idtypes.CRMID: 1 + len(id.String()), idtypes.Email: 1 + len(id.String()), idtypes.Phone: 1 + len(id.String()),
+		}[id.Namespace()]
+		if wantLen == 0 { // custom: tag, code length, code, value
+			wantLen = 2 + len(id.Namespace().String()) + len(id.String())
+		}
+		if len(key) != wantLen {
+			t.Errorf("%v: key of %d bytes, want %d", id.Text(), len(key), wantLen)
 		}
 	}
 }
