@@ -1,0 +1,22 @@
+// Package resolve is the identity-resolution core of package reconcile. It
+// works purely on uint32 identity ordinals: it keeps the append-only log of
+// records (identities seen together, with a time), the plain connected
+// components of all records, and resolves them under the linking rules into
+// profiles, incrementally.
+//
+// Resolution replays the records of a component from newest to oldest (equal
+// times in a canonical order of their identities) and joins each record's
+// identities one at a time, highest priority first. A join that would put two
+// identities of a unique namespace into one profile, or make a profile larger
+// than MaxIdentities, is cut and reported. With no rules this gives the plain
+// connected components.
+//
+// Views are immutable: a View maps each identity to its profile key and to the
+// next member of its profile (a circular list), in copy-on-write pages shared
+// with the previous view. Graph.Resolve re-resolves only the components touched
+// by records or erasures since the previous view.
+//
+// A Graph is not safe for concurrent use; package reconcile guards it with a
+// mutex. A View and a Records snapshot are immutable and safe for any number
+// of concurrent readers, also while the Graph changes.
+package resolve

@@ -1,0 +1,311 @@
+package resolve
+
+import (
+	"slices"
+)
+
+// Graph holds the log, the plain connected components of all records, and
+// the state needed to resolve them incrementally. The zero Graph is not
+// ready: use New. A Graph is not safe for concurrent use.
+type Graph struct {
+	rules Rules
+	ns    nsTable
+	log   log
+
+	// Per identity ordinal. parent is None for an ordinal in no record
+	// (never linked, or erased).
+	parent  []uint32 // plain union-find
+	size    []uint32 // component size, at roots
+	recHead []uint32 // at roots: one record of the component's circular list
+	nsOf    []uint16 // namespace
+	erased  []uint64 // bit set of erased ordinals
+
+	recNext []uint32 // per record: next record of its component, None if detached
+
+	// Changes since the last Resolve.
+	pendRecs   []uint32 // records appended
+	pendIDs    []uint32 // identities whose components an erasure rebuilt
+	pendErased []uint32 // erased identities that were in the graph
+
+	view *View
+	res  resolver
+	acct acctState
+}
+
+// New returns an empty graph resolving under r.
+func New(r Rules) *Graph {
+	g := &Graph{rules: r, ns: newNSTable(r)}
+	g.rules.Unique = slices.Clone(r.Unique)
+	g.view = &View{}
+	g.res.g = g
+	return g
+}
+
+// Len returns the number of records in the log.
+func (g *Graph) Len() int { return g.log.len() }
+
+// Contains reports whether ord is in some record of the graph.
+func (g *Graph) Contains(ord uint32) bool {
+	return ord < uint32(len(g.parent)) && g.parent[ord] != None
+}
+
+// Erased reports whether ord was erased.
+func (g *Graph) Erased(ord uint32) bool {
+	w := ord >> 6
+	return w < uint32(len(g.erased)) && g.erased[w]&(1<<(ord&63)) != 0
+}
+
+// Namespace returns the namespace ord was linked with, if it is in the graph.
+func (g *Graph) Namespace(ord uint32) (uint16, bool) {
+	if !g.Contains(ord) {
+		return 0, false
+	}
+	return g.nsOf[ord], true
+}
+
+// Records returns a snapshot of the log.
+func (g *Graph) Records() Records { return g.log.snapshot() }
+
+// Order sorts a record's identities into join order (priority, then
+// canonical order) and removes duplicates, keeping nss parallel to ords. It
+// returns the new length. Every namespace in nss is registered.
+func (g *Graph) Order(ords []uint32, nss []uint16) int {
+	n := len(ords)
+	for i := range n {
+		g.ns.see(nss[i])
+	}
+	// Insertion sort: records are short.
+	for i := 1; i < n; i++ {
+		o, s := ords[i], nss[i]
+		j := i
+		for j > 0 && g.less(o, s, ords[j-1], nss[j-1]) {
+			ords[j], nss[j] = ords[j-1], nss[j-1]
+			j--
+		}
+		ords[j], nss[j] = o, s
+	}
+	w := 0
+	for i := range n {
+		if w > 0 && ords[w-1] == ords[i] {
+			continue
+		}
+		ords[w], nss[w] = ords[i], nss[i]
+		w++
+	}
+	return w
+}
+
+// less orders identities by priority rank, then canonically.
+func (g *Graph) less(a uint32, na uint16, b uint32, nb uint16) bool {
+	if a == b {
+		return false
+	}
+	ra, rb := g.ns.rankOf(na), g.ns.rankOf(nb)
+	if ra != rb {
+		return ra < rb
+	}
+	return g.compareID(a, b) < 0
+}
+
+func (g *Graph) compareID(a, b uint32) int {
+	if g.rules.CompareID == nil {
+		if a < b {
+			return -1
+		}
+		return 1
+	}
+	return g.rules.CompareID(a, b)
+}
+
+// Append adds a record. ords must be in join order without duplicates (see
+// Order), nss their namespaces, and len(ords) <= MaxRecordLen. Erased
+// identities are dropped from the record; it returns how many were dropped.
+// A record left with no identity is not stored.
+func (g *Graph) Append(at int64, ords []uint32, nss []uint16) (dropped int) {
+	for _, o := range ords {
+		if g.Erased(o) {
+			dropped++
+		}
+	}
+	if dropped > 0 {
+		keepO := make([]uint32, 0, len(ords))
+		keepN := make([]uint16, 0, len(ords))
+		for i, o := range ords {
+			if !g.Erased(o) {
+				keepO = append(keepO, o)
+				keepN = append(keepN, nss[i])
+			}
+		}
+		ords, nss = keepO, keepN
+	}
+	if len(ords) == 0 {
+		return dropped
+	}
+	g.grow(slices.Max(ords))
+	for i, o := range ords {
+		if g.parent[o] == None {
+			g.parent[o] = o
+			g.size[o] = 1
+			g.recHead[o] = None
+			g.nsOf[o] = nss[i]
+			g.ns.see(nss[i])
+		}
+	}
+	rec := g.log.append(at, ords)
+	g.recNext = append(g.recNext, None)
+	g.attach(rec, ords)
+	g.pendRecs = append(g.pendRecs, rec)
+	return dropped
+}
+
+// grow makes the per-identity arrays cover ord.
+func (g *Graph) grow(ord uint32) {
+	if int(ord) < len(g.parent) {
+		return
+	}
+	n := max(int(ord)+1, 2*len(g.parent), 1024)
+	ext := func(s []uint32, fill uint32) []uint32 {
+		s = slices.Grow(s, n-len(s))
+		for len(s) < n {
+			s = append(s, fill)
+		}
+		return s
+	}
+	g.parent = ext(g.parent, None)
+	g.size = ext(g.size, 0)
+	g.recHead = ext(g.recHead, None)
+	g.nsOf = append(g.nsOf, make([]uint16, n-len(g.nsOf))...)
+}
+
+// attach unions the identities of record rec and puts it on its component's
+// record list.
+func (g *Graph) attach(rec uint32, ords []uint32) {
+	r0 := g.find(ords[0])
+	for _, o := range ords[1:] {
+		r := g.find(o)
+		if r != r0 {
+			r0 = g.union(r0, r)
+		}
+	}
+	if h := g.recHead[r0]; h == None {
+		g.recHead[r0] = rec
+		g.recNext[rec] = rec
+	} else {
+		g.recNext[rec] = g.recNext[h]
+		g.recNext[h] = rec
+	}
+}
+
+func (g *Graph) find(x uint32) uint32 {
+	p := g.parent
+	for p[x] != x {
+		p[x] = p[p[x]] // path halving
+		x = p[x]
+	}
+	return x
+}
+
+// union merges two distinct roots and returns the new root.
+func (g *Graph) union(a, b uint32) uint32 {
+	if g.size[a] < g.size[b] {
+		a, b = b, a
+	}
+	g.parent[b] = a
+	g.size[a] += g.size[b]
+	ha, hb := g.recHead[a], g.recHead[b]
+	switch {
+	case ha == None:
+		g.recHead[a] = hb
+	case hb != None:
+		// Splice the two circular lists.
+		g.recNext[ha], g.recNext[hb] = g.recNext[hb], g.recNext[ha]
+	}
+	return a
+}
+
+// component calls f for each record of ord's plain component.
+func (g *Graph) component(root uint32, f func(rec uint32)) {
+	h := g.recHead[root]
+	if h == None {
+		return
+	}
+	r := h
+	for {
+		f(r)
+		r = g.recNext[r]
+		if r == h {
+			return
+		}
+	}
+}
+
+// Erase removes the identities ords from every record and rebuilds the plain
+// components that held them; a component may split. Erased ordinals never
+// come back: Append drops them. The next Resolve re-resolves the affected
+// components. Ordinals not in the graph are only marked erased.
+func (g *Graph) Erase(ords []uint32) {
+	var roots []uint32
+	for _, o := range ords {
+		if g.Erased(o) {
+			continue
+		}
+		if g.Contains(o) {
+			roots = append(roots, g.find(o))
+		}
+		w := int(o >> 6)
+		for len(g.erased) <= w {
+			g.erased = append(g.erased, 0)
+		}
+		g.erased[w] |= 1 << (o & 63)
+	}
+	if len(roots) == 0 {
+		return
+	}
+	slices.Sort(roots)
+	roots = slices.Compact(roots)
+
+	var recs, members []uint32
+	for _, r := range roots {
+		g.component(r, func(rec uint32) { recs = append(recs, rec) })
+	}
+	copied := map[uint64]bool{}
+	seen := map[uint32]bool{}
+	for _, rec := range recs {
+		// Collect members before dropping the erased ones.
+		for _, o := range g.log.record(rec) {
+			if !seen[o] {
+				seen[o] = true
+				members = append(members, o)
+			}
+		}
+		full := g.log.rewrite(rec, copied)
+		w := 0
+		for _, o := range full {
+			if o != None && !g.Erased(o) {
+				full[w] = o
+				w++
+			}
+		}
+		for i := w; i < len(full); i++ {
+			full[i] = None
+		}
+		g.recNext[rec] = None
+	}
+	for _, o := range members {
+		g.recHead[o] = None
+		if g.Erased(o) {
+			g.parent[o] = None
+			g.size[o] = 0
+			g.pendErased = append(g.pendErased, o)
+			continue
+		}
+		g.parent[o] = o
+		g.size[o] = 1
+		g.pendIDs = append(g.pendIDs, o)
+	}
+	for _, rec := range recs {
+		if r := g.log.record(rec); len(r) > 0 {
+			g.attach(rec, r)
+		}
+	}
+}

@@ -1,0 +1,89 @@
+package resolve
+
+// Records live in chunks of at most chunkSize entries; a record never spans
+// two chunks, so it is always one subslice. Chunks are only appended to; an
+// erasure rewrites a copy of each chunk it touches. A Records snapshot keeps
+// the slice headers of the moment it was taken, so it reads a consistent log
+// without holding any lock while the Graph goes on appending and erasing.
+const (
+	chunkBits = 16
+	chunkSize = 1 << chunkBits
+	chunkMask = chunkSize - 1
+)
+
+// MaxRecordLen is the most identities one record may hold.
+const MaxRecordLen = chunkSize
+
+type log struct {
+	at     []int64
+	start  []uint64 // chunk<<chunkBits | offset
+	n      []uint32
+	chunks [][]uint32
+}
+
+func (l *log) len() int { return len(l.at) }
+
+// append stores a record and returns its index. len(ords) <= MaxRecordLen.
+func (l *log) append(at int64, ords []uint32) uint32 {
+	c := len(l.chunks) - 1
+	if c < 0 || len(l.chunks[c])+len(ords) > chunkSize {
+		l.chunks = append(l.chunks, make([]uint32, 0, min(chunkSize, 64+2*len(ords))))
+		c++
+	}
+	idx := uint32(len(l.at))
+	l.at = append(l.at, at)
+	l.start = append(l.start, uint64(c)<<chunkBits|uint64(len(l.chunks[c])))
+	l.n = append(l.n, uint32(len(ords)))
+	l.chunks[c] = append(l.chunks[c], ords...)
+	return idx
+}
+
+// record returns the live identities of record i (erased ones removed).
+func (l *log) record(i uint32) []uint32 {
+	s := l.start[i]
+	ch := l.chunks[s>>chunkBits]
+	off := s & chunkMask
+	r := ch[off : off+uint64(l.n[i])]
+	for len(r) > 0 && r[len(r)-1] == None {
+		r = r[:len(r)-1]
+	}
+	return r
+}
+
+// rewrite returns record i's full entries for writing, copying its chunk the
+// first time in one erasure (copied tracks the chunks already copied).
+func (l *log) rewrite(i uint32, copied map[uint64]bool) []uint32 {
+	s := l.start[i]
+	c := s >> chunkBits
+	if !copied[c] {
+		old := l.chunks[c]
+		nc := make([]uint32, len(old), cap(old))
+		copy(nc, old)
+		l.chunks[c] = nc
+		copied[c] = true
+	}
+	off := s & chunkMask
+	return l.chunks[c][off : off+uint64(l.n[i])]
+}
+
+// Records is a snapshot of the log: immutable, safe for concurrent readers.
+type Records struct{ l log }
+
+// Len is the number of records, including those emptied by erasure.
+func (r Records) Len() int { return len(r.l.at) }
+
+// At returns record i's time and live identities in join order. The slice is
+// shared: read only. It is empty for a record all of whose identities were
+// erased.
+func (r Records) At(i int) (int64, []uint32) {
+	return r.l.at[i], r.l.record(uint32(i))
+}
+
+func (l *log) snapshot() Records {
+	return Records{log{
+		at:     l.at[:len(l.at):len(l.at)],
+		start:  l.start[:len(l.start):len(l.start)],
+		n:      l.n[:len(l.n):len(l.n)],
+		chunks: append([][]uint32(nil), l.chunks...),
+	}}
+}

@@ -1,0 +1,176 @@
+package resolve
+
+import (
+	"slices"
+)
+
+// SimRecord is a record for Simulate. Ords need not be in join order nor free
+// of duplicates, and may hold ordinals the graph has never seen (their
+// namespaces in NSs, parallel to Ords). Erased ordinals are ignored.
+type SimRecord struct {
+	At   int64
+	Ords []uint32
+	NSs  []uint16
+}
+
+// SimProfile is a profile after the simulated records that differs from
+// every profile before them.
+type SimProfile struct {
+	Key     uint32
+	Members []uint32 // key first
+	Before  []uint32 // keys of the profiles before that held its members, sorted
+}
+
+// Simulation is what some records would do to the graph.
+type Simulation struct {
+	// Profiles lists the profiles after that differ from before, by key.
+	Profiles []SimProfile
+	// Merged counts profiles after made of two or more profiles before.
+	Merged int
+	// Split counts profiles before whose members end up in two or more
+	// profiles after.
+	Split int
+	// Changed counts the other profiles before that gain or lose members or
+	// change key (without a merge or a split).
+	Changed int
+	// Created counts profiles after made only of identities new to the graph.
+	Created int
+	// Cuts lists the cuts the records would add: cuts of the re-resolved
+	// profiles that the current view does not have. Records are numbered
+	// after the log: record Len()+i is recs[i].
+	Cuts []Cut
+}
+
+// Simulate resolves the components the records touch, with the records
+// added, and compares the result with the current view, leaving the log
+// unchanged. It resolves pending changes first (the caller normally has).
+func (g *Graph) Simulate(recs []SimRecord) Simulation {
+	old, _ := g.Resolve()
+	r := &g.res
+	r.begin()
+	r.c.reset(false)
+	r.cuts = r.cuts[:0]
+	base := uint32(g.log.len())
+	type prep struct {
+		at   int64
+		ords []uint32
+		nss  []uint16
+	}
+	ps := make([]prep, 0, len(recs))
+	for _, sr := range recs {
+		var ords []uint32
+		var nss []uint16
+		for i, o := range sr.Ords {
+			if o == None || g.Erased(o) || i >= len(sr.NSs) {
+				continue
+			}
+			ns := sr.NSs[i]
+			if known, ok := g.Namespace(o); ok {
+				ns = known
+			}
+			ords = append(ords, o)
+			nss = append(nss, ns)
+		}
+		n := g.Order(ords, nss)
+		ps = append(ps, prep{sr.At, ords[:n], nss[:n]})
+		for _, o := range ords[:n] {
+			if g.Contains(o) {
+				if root := g.find(o); r.mark[root] != r.gen {
+					r.gather(root)
+				}
+			}
+		}
+	}
+	for i, p := range ps {
+		if len(p.ords) > 0 {
+			r.addRecord(base+uint32(i), p.at, p.ords, p.nss)
+		}
+	}
+	for _, m := range r.c.members {
+		r.c.oldKey = append(r.c.oldKey, old.Key(m))
+	}
+	r.solve()
+
+	var sim Simulation
+	oldSize := map[uint32]int{}
+	groupsOf := map[uint32]int{} // old key -> groups after holding its members
+	for _, k := range r.c.oldKey {
+		if _, ok := oldSize[k]; k != None && !ok {
+			n := 0
+			old.Members(k, func(uint32) bool { n++; return true })
+			oldSize[k] = n
+		}
+	}
+	type after struct {
+		p    SimProfile
+		same bool
+	}
+	var afters []after
+	for j := range r.groups() {
+		ms, kl := r.group(j)
+		p := SimProfile{Key: r.c.members[kl], Members: []uint32{r.c.members[kl]}}
+		for _, l := range ms {
+			if l != kl {
+				p.Members = append(p.Members, r.c.members[l])
+			}
+			if k := r.c.oldKey[l]; k != None {
+				p.Before = append(p.Before, k)
+			}
+		}
+		slices.Sort(p.Before)
+		p.Before = slices.Compact(p.Before)
+		for _, k := range p.Before {
+			groupsOf[k]++
+		}
+		same := len(p.Before) == 1 && p.Before[0] == p.Key && oldSize[p.Key] == len(ms)
+		afters = append(afters, after{p, same})
+	}
+	for _, a := range afters {
+		switch {
+		case len(a.p.Before) == 0:
+			sim.Created++
+		case len(a.p.Before) >= 2:
+			sim.Merged++
+		case !a.same && groupsOf[a.p.Before[0]] == 1:
+			sim.Changed++
+		}
+		if !a.same {
+			sim.Profiles = append(sim.Profiles, a.p)
+		}
+	}
+	for _, n := range groupsOf {
+		if n >= 2 {
+			sim.Split++
+		}
+	}
+	slices.SortFunc(sim.Profiles, func(a, b SimProfile) int { return int64Cmp(int64(a.Key), int64(b.Key)) })
+
+	type cutKey struct {
+		rec, ord uint32
+		rule     Rule
+	}
+	had := map[cutKey]bool{}
+	for _, c := range old.cuts {
+		if c.Ord < uint32(len(r.mark)) && r.mark[c.Ord] == r.gen {
+			had[cutKey{c.Record, c.Ord, c.Rule}] = true
+		}
+	}
+	for _, c := range r.cuts {
+		if !had[cutKey{c.Record, c.Ord, c.Rule}] {
+			sim.Cuts = append(sim.Cuts, c)
+		}
+	}
+	slices.SortFunc(sim.Cuts, cmpCut)
+	r.cuts = r.cuts[:0]
+	return sim
+}
+
+func int64Cmp(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,359 @@
+package resolve
+
+import (
+	"slices"
+)
+
+// Views store two per-identity arrays (profile key, next member) in pages of
+// pageSize entries; a view shares every page it did not change with the view
+// before it. A nil page holds None everywhere.
+const (
+	pageBits = 12
+	pageSize = 1 << pageBits
+	pageMask = pageSize - 1
+)
+
+type page [pageSize]uint32
+
+// View is an immutable resolution: identity -> profile key, and the members
+// of each profile as a circular list starting at its key. The zero View is
+// empty. Safe for concurrent readers.
+type View struct {
+	key, next  []*page
+	profiles   int
+	identities int
+	nsIDs      []int // by namespace: identities
+	nsProfiles []int // by namespace: profiles with at least one identity of it
+	cuts       []Cut
+}
+
+func get(t []*page, ord uint32) uint32 {
+	p := ord >> pageBits
+	if p >= uint32(len(t)) || t[p] == nil {
+		return None
+	}
+	return t[p][ord&pageMask]
+}
+
+// Key returns the profile key of identity ord, or None if ord is in no profile.
+func (v *View) Key(ord uint32) uint32 { return get(v.key, ord) }
+
+// Next returns the member after ord in its profile's circular list (the key
+// comes first), or None if ord is in no profile.
+func (v *View) Next(ord uint32) uint32 { return get(v.next, ord) }
+
+// Len returns the number of profiles.
+func (v *View) Len() int { return v.profiles }
+
+// Identities returns the number of identities in profiles.
+func (v *View) Identities() int { return v.identities }
+
+// Count returns how many identities of namespace ns the view holds, and how
+// many profiles hold at least one of them.
+func (v *View) Count(ns uint16) (identities, profiles int) {
+	if int(ns) < len(v.nsIDs) {
+		return v.nsIDs[ns], v.nsProfiles[ns]
+	}
+	return 0, 0
+}
+
+// Namespaces returns the namespaces with at least one identity, in numeric order.
+func (v *View) Namespaces() []uint16 {
+	var out []uint16
+	for ns, n := range v.nsIDs {
+		if n > 0 {
+			out = append(out, uint16(ns))
+		}
+	}
+	return out
+}
+
+// Cuts returns the cuts of this resolution, by record index then position.
+// Shared: read only.
+func (v *View) Cuts() []Cut { return v.cuts }
+
+// Members calls f for each member of the profile keyed by key, key first,
+// until f returns false.
+func (v *View) Members(key uint32, f func(ord uint32) bool) {
+	if v.Key(key) != key {
+		return
+	}
+	m := key
+	for {
+		if !f(m) {
+			return
+		}
+		m = v.Next(m)
+		if m == key || m == None {
+			return
+		}
+	}
+}
+
+// Delta says what one Resolve changed.
+type Delta struct {
+	// Removed holds the keys, in the previous view, of every profile this
+	// resolution replaced (each may come back unchanged, see Changed).
+	Removed []uint32
+	// Added holds the keys of every profile this resolution wrote.
+	Added []uint32
+	// Changed holds, sorted, the keys of the previous view whose profile
+	// changed: it lost or gained members, got another key, split or vanished.
+	Changed []uint32
+}
+
+// builder writes a new view over an old one, copying pages on first write.
+type builder struct {
+	v               *View
+	ownKey, ownNext []bool
+}
+
+func (b *builder) set(ord, key, next uint32) {
+	p := int(ord >> pageBits)
+	for len(b.v.key) <= p {
+		b.v.key = append(b.v.key, nil)
+		b.v.next = append(b.v.next, nil)
+	}
+	for len(b.ownKey) < len(b.v.key) {
+		b.ownKey = append(b.ownKey, false)
+		b.ownNext = append(b.ownNext, false)
+	}
+	own(b.v.key, b.ownKey, p)[ord&pageMask] = key
+	own(b.v.next, b.ownNext, p)[ord&pageMask] = next
+}
+
+func own(t []*page, owned []bool, p int) *page {
+	if !owned[p] {
+		np := new(page)
+		if t[p] != nil {
+			*np = *t[p]
+		} else {
+			for i := range np {
+				np[i] = None
+			}
+		}
+		t[p] = np
+		owned[p] = true
+	}
+	return t[p]
+}
+
+// addNS adds d to the namespace counters of ns.
+func addNS(s *[]int, ns uint16, d int) {
+	for len(*s) <= int(ns) {
+		*s = append(*s, 0)
+	}
+	(*s)[ns] += d
+}
+
+// View returns the last resolved view.
+func (g *Graph) View() *View { return g.view }
+
+// Dirty reports whether records or erasures are waiting for Resolve.
+func (g *Graph) Dirty() bool {
+	return len(g.pendRecs)+len(g.pendIDs)+len(g.pendErased) > 0
+}
+
+// Resolve brings the view up to date with the log, re-resolving only the
+// components touched since the last Resolve, and returns it with what
+// changed. With nothing to do it returns the last view and an empty Delta.
+func (g *Graph) Resolve() (*View, Delta) {
+	if !g.Dirty() {
+		return g.view, Delta{}
+	}
+	r := &g.res
+	r.begin()
+	old := g.view
+	v := &View{
+		key:        slices.Clone(old.key),
+		next:       slices.Clone(old.next),
+		profiles:   old.profiles,
+		identities: old.identities,
+		nsIDs:      slices.Clone(old.nsIDs),
+		nsProfiles: slices.Clone(old.nsProfiles),
+	}
+	b := &builder{v: v}
+	a := accounting{g: g, r: r, old: old, v: v}
+	a.grow()
+	var d Delta
+
+	for _, e := range g.pendErased {
+		if r.mark[e] == r.gen {
+			continue
+		}
+		r.mark[e] = r.gen
+		a.oldProfile(old.Key(e), &d)
+		b.set(e, None, None)
+	}
+	r.cuts = r.cuts[:0]
+	visit := func(ord uint32) {
+		if !g.Contains(ord) {
+			return
+		}
+		root := g.find(ord)
+		if r.mark[root] == r.gen {
+			return // component done
+		}
+		r.c.reset(true)
+		r.gather(root)
+		for _, m := range r.c.members {
+			k := old.Key(m)
+			r.c.oldKey = append(r.c.oldKey, k)
+			a.oldProfile(k, &d)
+		}
+		r.solve()
+		for j := range r.groups() {
+			a.write(b, j, &d)
+		}
+	}
+	for _, rec := range g.pendRecs {
+		if ords := g.log.record(rec); len(ords) > 0 {
+			visit(ords[0])
+		}
+	}
+	for _, o := range g.pendIDs {
+		visit(o)
+	}
+
+	// Keep the old cuts of components not re-resolved, add the new ones.
+	for _, c := range old.cuts {
+		if c.Ord < uint32(len(r.mark)) && r.mark[c.Ord] == r.gen {
+			continue
+		}
+		v.cuts = append(v.cuts, c)
+	}
+	v.cuts = append(v.cuts, r.cuts...)
+	slices.SortFunc(v.cuts, cmpCut)
+
+	for _, k := range d.Removed {
+		if a.oldMark[k] != r.gen+1 {
+			d.Changed = append(d.Changed, k)
+		}
+	}
+	slices.Sort(d.Changed)
+
+	g.view = v
+	g.pendRecs = g.pendRecs[:0]
+	g.pendIDs = g.pendIDs[:0]
+	g.pendErased = g.pendErased[:0]
+	return v, d
+}
+
+func cmpCut(a, b Cut) int {
+	if a.Record != b.Record {
+		if a.Record < b.Record {
+			return -1
+		}
+		return 1
+	}
+	return slices.Index(a.Ords, a.Ord) - slices.Index(b.Ords, b.Ord)
+}
+
+// acctState is the scratch space of accounting, kept between passes.
+type acctState struct {
+	oldMark, oldSize, nsStamp []uint32
+	stamp                     uint32
+}
+
+// accounting moves the counters of a view from the profiles it replaces to
+// the profiles it writes, and finds which profiles really changed.
+type accounting struct {
+	g      *Graph
+	r      *resolver
+	old, v *View
+	// Per ordinal, for keys of the old view: gen when its profile was
+	// subtracted, gen+1 once a new profile equal to it was written.
+	oldMark []uint32
+	oldSize []uint32
+	nsStamp []uint32 // by namespace: profile stamp, to count distinct namespaces
+	stamp   uint32
+}
+
+func (a *accounting) grow() {
+	g := a.g
+	if a.g.res.gen == 2 { // the resolver's marks were reset
+		clear(g.acct.oldMark)
+	}
+	n := len(g.parent)
+	if len(g.acct.oldMark) < n {
+		g.acct.oldMark = append(g.acct.oldMark, make([]uint32, n-len(g.acct.oldMark))...)
+		g.acct.oldSize = append(g.acct.oldSize, make([]uint32, n-len(g.acct.oldSize))...)
+	}
+	a.oldMark, a.oldSize = g.acct.oldMark, g.acct.oldSize
+	a.nsStamp, a.stamp = g.acct.nsStamp, g.acct.stamp
+	if a.nsStamp == nil {
+		a.nsStamp = make([]uint32, 1<<16)
+		g.acct.nsStamp = a.nsStamp
+	}
+}
+
+// newProfile starts counting the distinct namespaces of one profile.
+func (a *accounting) newProfile() {
+	a.stamp++
+	if a.stamp == 0 {
+		clear(a.nsStamp)
+		a.stamp = 1
+	}
+	a.g.acct.stamp = a.stamp
+}
+
+// oldProfile subtracts the old profile keyed by k, once.
+func (a *accounting) oldProfile(k uint32, d *Delta) {
+	gen := a.r.gen
+	if k == None || a.oldMark[k] == gen || a.oldMark[k] == gen+1 {
+		return
+	}
+	a.oldMark[k] = gen
+	d.Removed = append(d.Removed, k)
+	a.newProfile()
+	n := uint32(0)
+	a.old.Members(k, func(m uint32) bool {
+		n++
+		ns := a.g.nsOf[m]
+		addNS(&a.v.nsIDs, ns, -1)
+		if a.nsStamp[ns] != a.stamp {
+			a.nsStamp[ns] = a.stamp
+			addNS(&a.v.nsProfiles, ns, -1)
+		}
+		return true
+	})
+	a.oldSize[k] = n
+	a.v.identities -= int(n)
+	a.v.profiles--
+}
+
+// write stores group j of the last solve in the new view.
+func (a *accounting) write(b *builder, j int, d *Delta) {
+	r := a.r
+	ms, kl := r.group(j)
+	key := r.c.members[kl]
+	a.newProfile()
+	same := r.c.oldKey[kl] == key && a.oldSize[key] == uint32(len(ms))
+	prev := key
+	for _, l := range ms {
+		if l == kl {
+			continue
+		}
+		m := r.c.members[l]
+		b.set(prev, key, m)
+		prev = m
+		if r.c.oldKey[l] != key {
+			same = false
+		}
+	}
+	b.set(prev, key, key)
+	for _, l := range ms {
+		ns := r.c.nss[l]
+		addNS(&a.v.nsIDs, ns, 1)
+		if a.nsStamp[ns] != a.stamp {
+			a.nsStamp[ns] = a.stamp
+			addNS(&a.v.nsProfiles, ns, 1)
+		}
+	}
+	a.v.identities += len(ms)
+	a.v.profiles++
+	d.Added = append(d.Added, key)
+	if same && a.oldMark[key] == r.gen {
+		a.oldMark[key] = r.gen + 1
+	}
+}
