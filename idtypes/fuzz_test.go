@@ -2,6 +2,8 @@ package idtypes_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"strconv"
 	"strings"
@@ -137,6 +139,9 @@ func FuzzParse(f *testing.F) {
 				}
 			}
 		}
+		if ns == idtypes.Email || ns == idtypes.Phone {
+			checkHash(t, ns, s, id)
+		}
 		if err != nil {
 			checkError(t, err)
 			var pe *idtypes.ParseError
@@ -151,20 +156,36 @@ func FuzzParse(f *testing.F) {
 			if trimmed := strings.Trim(s, " \t\n\v\f\r"); !strings.EqualFold(id.String(), trimmed) {
 				t.Fatalf("Parse(%v, %q) = %q, want the trimmed input up to case", ns, s, id.String())
 			}
-		case idtypes.Email:
-			if h, err := idtypes.HashEmail(s); err != nil || h.Namespace() != idtypes.EmailSHA256 {
-				t.Fatalf("HashEmail(%q) = %v, %v, but it parses as an email", s, h, err)
-			}
-		case idtypes.Phone:
-			if h, err := idtypes.HashPhone(s); err != nil || h.Namespace() != idtypes.PhoneSHA256 {
-				t.Fatalf("HashPhone(%q) = %v, %v, but it parses as a phone number", s, h, err)
-			}
+		case idtypes.Email, idtypes.Phone:
+			checkHash(t, ns, s, id)
 		case idtypes.CRMID:
 			if id.String() != strings.Trim(s, " \t\n\v\f\r") {
 				t.Fatalf("Parse(CRMID, %q) = %q, want the trimmed input", s, id.String())
 			}
 		}
 	})
+}
+
+// checkHash checks that HashEmail or HashPhone of s is the SHA-256 of the
+// parsed value, or fails exactly when parsing does.
+func checkHash(t *testing.T, ns idtypes.Namespace, s string, parsed idtypes.ID) {
+	t.Helper()
+	hash, to := idtypes.HashEmail, idtypes.EmailSHA256
+	if ns == idtypes.Phone {
+		hash, to = idtypes.HashPhone, idtypes.PhoneSHA256
+	}
+	h, err := hash(s)
+	if !parsed.IsValid() {
+		_, perr := idtypes.Parse(ns, s)
+		if err == nil || err.Error() != perr.Error() {
+			t.Fatalf("hash of %q = %v, %v; want the parse error %v", s, h, err, perr)
+		}
+		return
+	}
+	sum := sha256.Sum256([]byte(parsed.String()))
+	if err != nil || h.Namespace() != to || h.String() != hex.EncodeToString(sum[:]) {
+		t.Fatalf("hash of %q = %v, %v; want the SHA-256 of %q", s, h.Text(), err, parsed.String())
+	}
 }
 
 func FuzzCompare(f *testing.F) {

@@ -20,10 +20,21 @@ func HashPhone(s string) (ID, error) {
 }
 
 func hashValue(from, to Namespace, s string) (ID, error) {
-	id, err := Parse(from, s)
-	if err != nil {
-		return ID{}, err
+	v := trimSpace(s)
+	if blocked(v) {
+		return ID{}, parseError(from, s, ErrBlocked)
 	}
-	sum := sha256.Sum256([]byte(id.s))
+	var buf [maxEmail]byte // the normal form is hashed from the stack
+	var b []byte
+	var err error
+	if from == Email {
+		b, err = normalizeEmail(buf[:0], v)
+	} else {
+		b, err = normalizePhone(buf[:0], v)
+	}
+	if err != nil {
+		return ID{}, parseError(from, s, err)
+	}
+	sum := sha256.Sum256(b)
 	return ID{ns: to, s: string(sum[:])}, nil
 }

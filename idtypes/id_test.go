@@ -443,6 +443,9 @@ func TestAllocs(t *testing.T) {
 		{"Compare", func() { _ = ecid.Compare(gaid) }, 0},
 		{"Parse(CRMID)", func() { sink, _ = idtypes.Parse(idtypes.CRMID, "AbC-123") }, 1},
 		{"Parse(Email)", func() { sink, _ = idtypes.Parse(idtypes.Email, "John.Doe@Example.com") }, 1},
+		{"Parse(Phone)", func() { sink, _ = idtypes.Parse(idtypes.Phone, "+1 (415) 555-2671") }, 1},
+		{"HashEmail", func() { sink, _ = idtypes.HashEmail("John.Doe@Example.com") }, 1},
+		{"HashPhone", func() { sink, _ = idtypes.HashPhone("+1 (415) 555-2671") }, 1},
 	}
 	for _, tc := range tests {
 		if got := testing.AllocsPerRun(100, tc.f); got != tc.want {

@@ -29,17 +29,19 @@ func parseValue(ns Namespace, v string) (ID, error) {
 		}
 		return ID{ns: ns, s: h}, nil
 	case Email:
-		e, err := normalizeEmail(v)
+		var buf [maxEmail]byte
+		e, err := normalizeEmail(buf[:0], v)
 		if err != nil {
 			return ID{}, err
 		}
-		return ID{ns: ns, s: e}, nil
+		return ID{ns: ns, s: string(e)}, nil
 	case Phone:
-		p, err := normalizePhone(v)
+		var buf [maxPhone]byte
+		p, err := normalizePhone(buf[:0], v)
 		if err != nil {
 			return ID{}, err
 		}
-		return ID{ns: ns, s: p}, nil
+		return ID{ns: ns, s: string(p)}, nil
 	}
 	// CRMID and custom namespaces.
 	if len(v) > maxDeclared {
@@ -199,10 +201,10 @@ func parseHash(v string) (string, error) {
 	return string(h[:]), nil
 }
 
-// normalizeEmail checks an email address and lower-cases it.
-func normalizeEmail(v string) (string, error) {
+// normalizeEmail checks an email address and appends it, lower-cased, to dst.
+func normalizeEmail(dst []byte, v string) ([]byte, error) {
 	if len(v) > maxEmail {
-		return "", ErrTooLong
+		return nil, ErrTooLong
 	}
 	at := -1
 	ascii := true
@@ -210,79 +212,69 @@ func normalizeEmail(v string) (string, error) {
 		switch c := v[i]; {
 		case c == '@':
 			if at >= 0 {
-				return "", ErrSyntax
+				return nil, ErrSyntax
 			}
 			at = i
 		case c <= ' ' || c == 0x7f:
-			return "", ErrSyntax
+			return nil, ErrSyntax
 		case c >= utf8.RuneSelf:
 			ascii = false
 		}
 	}
 	if at <= 0 {
-		return "", ErrSyntax
+		return nil, ErrSyntax
 	}
 	domain := v[at+1:]
 	if !strings.Contains(domain, ".") || domain[0] == '.' || domain[len(domain)-1] == '.' ||
 		strings.Contains(domain, "..") {
-		return "", ErrSyntax
+		return nil, ErrSyntax
 	}
 	if !ascii {
 		if !validText(v) || strings.ContainsFunc(v, unicode.IsSpace) {
-			return "", ErrSyntax
+			return nil, ErrSyntax
 		}
-		e := strings.ToLower(v)
+		e := strings.ToLower(v) // may change the length
 		if len(e) > maxEmail {
-			return "", ErrTooLong
+			return nil, ErrTooLong
 		}
-		return e, nil
+		return append(dst, e...), nil
 	}
-	upper := false
 	for i := 0; i < len(v); i++ {
-		if 'A' <= v[i] && v[i] <= 'Z' {
-			upper = true
-			break
-		}
+		dst = append(dst, toLowerASCII(v[i]))
 	}
-	if !upper {
-		return strings.Clone(v), nil
-	}
-	var buf [maxEmail]byte
-	e := buf[:len(v)]
-	for i := 0; i < len(v); i++ {
-		e[i] = toLowerASCII(v[i])
-	}
-	return string(e), nil
+	return dst, nil
 }
 
-// normalizePhone removes spaces, dashes, dots and parentheses and checks
-// that '+' and 8 to 15 digits, the first not 0, remain.
-func normalizePhone(v string) (string, error) {
-	var buf [16]byte // '+' and at most 15 digits
-	n := 0
+// maxPhone is the length of an E.164 number: '+' and at most 15 digits.
+const maxPhone = 16
+
+// normalizePhone removes spaces, dashes, dots and parentheses, checks that
+// '+' and 8 to 15 digits, the first not 0, remain, and appends them to dst.
+func normalizePhone(dst []byte, v string) ([]byte, error) {
+	n := 0 // bytes appended
 	for i := 0; i < len(v); i++ {
 		switch c := v[i]; {
 		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')':
 		case c == '+':
 			if n != 0 {
-				return "", ErrSyntax
+				return nil, ErrSyntax
 			}
-			buf[0] = '+'
+			dst = append(dst, '+')
 			n = 1
 		case '0' <= c && c <= '9':
-			if n == 0 || n == len(buf) {
-				return "", ErrSyntax
+			if n == 0 || n == maxPhone || n == 1 && c == '0' {
+				return nil, ErrSyntax
 			}
-			buf[n] = c
+			dst = append(dst, c)
 			n++
 		default:
-			return "", ErrSyntax
+			return nil, ErrSyntax
 		}
 	}
-	if n < 1+8 || buf[1] == '0' {
-		return "", ErrSyntax
+	if n < 1+8 {
+		return nil, ErrSyntax
 	}
-	return string(buf[:n]), nil
+	return dst, nil
 }
 
 const (
