@@ -38,7 +38,7 @@ var flawErr = map[bench.Flaw]error{
 }
 
 func TestSegment(t *testing.T) {
-	w := bench.Generate(bench.Config{Seed: 11, People: 20_000})
+	w := bench.Generate(bench.Config{Seed: 11, People: 10_000})
 	all := map[idtypes.ID]bool{}
 	for _, id := range w.Identities() {
 		all[id] = true
@@ -129,8 +129,9 @@ func TestSegment(t *testing.T) {
 				assert.Equal(t, s.Count(bench.Unknown), counts[bench.Unknown])
 				assert.Equal(t, s.Count(bench.Malformed), counts[bench.Malformed])
 				total := float64(counts[bench.Known] + counts[bench.Unknown] + counts[bench.Malformed])
-				assert.InDelta(t, spec.Unknown, float64(counts[bench.Unknown])/total, 0.001)
-				assert.InDelta(t, spec.Malformed, float64(counts[bench.Malformed])/total, 0.001)
+				// Counts are rounded: within a line of the share asked for.
+				assert.InDelta(t, spec.Unknown, float64(counts[bench.Unknown])/total, 1/total)
+				assert.InDelta(t, spec.Malformed, float64(counts[bench.Malformed])/total, 1/total)
 				if counts[bench.Malformed] >= len(wantFlaws[ns]) {
 					assert.ElementsMatch(t, wantFlaws[ns], slices.Collect(func(yield func(bench.Flaw) bool) {
 						for f := range flawsSeen {

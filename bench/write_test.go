@@ -149,55 +149,62 @@ type xdmLine struct {
 }
 
 func TestWriteXDM(t *testing.T) {
-	w := bench.Generate(bench.Config{Seed: 24, People: 2000})
+	w := bench.Generate(bench.Config{Seed: 24, People: 1500})
 	var buf bytes.Buffer
 	require.NoError(t, w.WriteXDM(&buf))
 	got := lines(t, buf.String())
 	require.Len(t, got, w.RecordCount())
 
-	i := 0
+	// Plain checks in the loops: they run for every record.
+	var recs []bench.Record
 	for rec := range w.Records() {
-		text := got[i]
-		i++
+		text := got[len(recs)]
+		rec.IDs = slices.Clone(rec.IDs) // Records reuses the slice
+		recs = append(recs, rec)
 		var x xdmLine
 		dec := json.NewDecoder(strings.NewReader(text))
 		dec.DisallowUnknownFields()
-		require.NoError(t, dec.Decode(&x), "line %q", text)
-		assert.Equal(t, rec.At.Format(time.RFC3339), x.Timestamp)
-		assert.True(t, strings.HasPrefix(text, `{"timestamp":"`+x.Timestamp+`","identityMap":{"ECID":[{"id":"`), "line %q", text)
-		require.Len(t, x.IdentityMap, len(rec.IDs), "one namespace per identity")
+		if err := dec.Decode(&x); err != nil {
+			t.Fatalf("line %q: %v", text, err)
+		}
+		if want := rec.At.Format(time.RFC3339); x.Timestamp != want {
+			t.Fatalf("line %q: timestamp %q, want %q", text, x.Timestamp, want)
+		}
+		if !strings.HasPrefix(text, `{"timestamp":"`+x.Timestamp+`","identityMap":{"ECID":[{"id":"`) {
+			t.Fatalf("line %q does not start with its timestamp and ECID", text)
+		}
+		if len(x.IdentityMap) != len(rec.IDs) {
+			t.Fatalf("line %q has %d namespaces, want one for each of %v", text, len(x.IdentityMap), rec.IDs)
+		}
 		for _, id := range rec.IDs {
 			entries := x.IdentityMap[id.Namespace().String()]
-			require.Len(t, entries, 1)
-			assert.Equal(t, id.String(), entries[0].ID)
+			state := "authenticated"
 			if id.Namespace() == idtypes.ECID {
-				assert.Empty(t, entries[0].AuthenticatedState)
-			} else {
-				assert.Equal(t, "authenticated", entries[0].AuthenticatedState)
+				state = ""
+			}
+			if len(entries) != 1 || entries[0].ID != id.String() || entries[0].AuthenticatedState != state {
+				t.Fatalf("line %q: %v is %+v", text, id, entries)
 			}
 		}
 	}
 
 	// The project's XDM reader reads the same records.
-	var recs []bench.Record
-	for rec := range w.Records() {
-		rec.IDs = slices.Clone(rec.IDs) // Records reuses the slice
-		recs = append(recs, rec)
-	}
 	n := 0
 	for r, err := range idfile.ReadXDM(bytes.NewReader(buf.Bytes()), idfile.XDMOptions{}) {
 		require.NoError(t, err)
 		require.Less(t, n, len(recs))
 		want := recs[n]
 		n++
-		assert.True(t, want.At.Equal(r.At))
-		require.Len(t, r.IDs, len(want.IDs))
+		if !want.At.Equal(r.At) || len(r.IDs) != len(want.IDs) {
+			t.Fatalf("record %d read as %v, want %v", n, r, want)
+		}
 		for j, ident := range r.IDs {
-			assert.Equal(t, want.IDs[j], ident.ID)
+			state := idfile.Authenticated
 			if ident.ID.Namespace() == idtypes.ECID {
-				assert.Equal(t, idfile.AuthState(0), ident.State)
-			} else {
-				assert.Equal(t, idfile.Authenticated, ident.State)
+				state = 0
+			}
+			if ident.ID != want.IDs[j] || ident.State != state {
+				t.Fatalf("record %d read as %v, want %v", n, r, want)
 			}
 		}
 	}
