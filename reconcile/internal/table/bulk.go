@@ -1,6 +1,7 @@
 package table
 
 import (
+	"bytes"
 	"encoding/binary"
 	"sync/atomic"
 
@@ -8,7 +9,8 @@ import (
 )
 
 // Encoder writes the key of item i into dst (which it may grow) and returns it
-// with its class. ok false marks item i invalid.
+// with its class. ok false marks item i invalid. Bulk calls call it once per
+// item, from several goroutines.
 type Encoder func(i int, dst []byte) (key []byte, class uint16, ok bool)
 
 // Report sums up an AddMany.
@@ -31,13 +33,6 @@ func (f *failures) add(i int, why Status) {
 	f.n++
 }
 
-func (f *failures) report(n int) Report {
-	if f.n == 0 {
-		return Report{First: -1}
-	}
-	return Report{Failed: f.n, First: f.first, Why: f.why}
-}
-
 func (f *failures) merge(g failures) {
 	if g.n > 0 {
 		f.add(g.first, g.why)
@@ -45,25 +40,66 @@ func (f *failures) merge(g failures) {
 	}
 }
 
-// roundSize bounds the items staged at once, and so the memory a bulk call
-// borrows: about 16 bytes plus the key per item. Tests lower it.
-var roundSize = 1 << 19
+func (f *failures) report() Report {
+	if f.n == 0 {
+		return Report{First: -1}
+	}
+	return Report{Failed: f.n, First: f.first, Why: f.why}
+}
 
-const (
-	// smallBulk is the size under which bulk calls loop over single ones.
-	smallBulk  = 1 << 10
-	recordHead = 4 + 8 + 2 // item, hash, class; then the key, length-prefixed
-)
+// roundSize bounds the items a bulk call sorts at once, and so the memory it
+// borrows: twice the records, about 70 bytes per item. Tests lower it.
+var roundSize = 1 << 18
 
-// batch is the state of one bulk call.
+// smallBulk is the size under which bulk calls loop over single ones.
+const smallBulk = 1 << 10
+
+// A record is an item of a bulk call with its key and hash:
+//
+//	item (4 bytes, in the round), hash (8), class (2), key length (uvarint), key
+const recordHead = 4 + 8 + 2
+
+func appendRecord(p []byte, item uint32, h uint64, class uint16, key []byte) []byte {
+	p = binary.LittleEndian.AppendUint32(p, item)
+	p = binary.LittleEndian.AppendUint64(p, h)
+	p = binary.LittleEndian.AppendUint16(p, class)
+	p = binary.AppendUvarint(p, uint64(len(key)))
+	return append(p, key...)
+}
+
+// nextRecord parses the record at the start of p and returns the rest.
+func nextRecord(p []byte) (item uint32, h uint64, class uint16, key, rest []byte) {
+	item = binary.LittleEndian.Uint32(p)
+	h = binary.LittleEndian.Uint64(p[4:])
+	class = binary.LittleEndian.Uint16(p[12:])
+	p = p[recordHead:]
+	n, k := int(p[0]), 1
+	if n >= 0x80 {
+		u, kk := binary.Uvarint(p)
+		n, k = int(u), kk
+	}
+	return item, h, class, p[k : k+n], p[k+n:]
+}
+
+// batch is the state of one bulk call. A round sorts its items by shard
+// with a counting sort: pass one encodes and hashes the items of each chunk
+// (one chunk per worker) into records in item order and counts their bytes
+// per shard; pass two copies each record into its shard's part of sorted,
+// chunk after chunk, so each shard reads its records in item order and from
+// consecutive memory.
 type batch struct {
 	t       *Table
 	enc     Encoder
 	ords    []uint32
 	workers int
 	base    int                   // first item of the round
-	stage   [][numShards][]byte   // records staged per chunk and shard
-	staged  [][numShards]int      // how many
+	future  int                   // items after the round
+	seq     [][]byte              // per chunk: its records in item order
+	at      [][numShards]int      // per chunk: record bytes per shard, then where they go
+	n       [][numShards]int      // per chunk: records per shard
+	sorted  []byte                // the round's records by shard
+	start   [numShards + 1]int    // shard si's records are sorted[start[si]:start[si+1]]
+	recs    [numShards]int        // records per shard
 	cfail   []failures            // per chunk
 	fresh   []bool                // items of the round that are new
 	sh      [numShards]shardBatch // per shard
@@ -75,64 +111,81 @@ type shardBatch struct {
 	pend []pending
 	dups []dup
 	fail failures
-	n    int // records staged for the shard this round
 }
 
 // pending is a key a bulk add inserted before it knew the ordinal.
 type pending struct {
-	item  uint32 // in the round
-	slot  uint32
-	off   uint64
-	class uint16
+	item uint32 // in the round
+	slot uint32
+	rev  uint64 // the reverse entry, for the ordinal still unknown
 }
 
 // dup is a later item repeating the key of pending entry pend.
 type dup struct{ item, pend uint32 }
 
-func newBatch(t *Table, enc Encoder, ords []uint32, workers int) *batch {
+func newBatch(t *Table, enc Encoder, ords []uint32, workers, n int) *batch {
 	workers = max(workers, 1)
-	return &batch{
+	b := &batch{
 		t: t, enc: enc, ords: ords, workers: workers,
-		stage:  make([][numShards][]byte, workers),
-		staged: make([][numShards]int, workers),
-		cfail:  make([]failures, workers),
+		seq:   make([][]byte, workers),
+		at:    make([][numShards]int, workers),
+		n:     make([][numShards]int, workers),
+		cfail: make([]failures, workers),
 	}
+	per := min(n, roundSize)/workers + 1
+	for c := range b.seq {
+		b.seq[c] = make([]byte, 0, per*40)
+	}
+	return b
 }
 
-// run stages items [base, end) in chunks, one per worker, then calls each
-// for every shard that received records, fanning both out over errgroup.
+// run sorts items [base, end) by shard, then calls each for every shard that
+// received some, fanning every pass out over errgroup.
 func (b *batch) run(base, end int, each func(si int)) {
 	b.base = base
+	m := end - base
 	var g errgroup.Group
 	g.SetLimit(b.workers)
-	n := end - base
 	for c := range b.workers {
-		lo, hi := base+n*c/b.workers, base+n*(c+1)/b.workers
-		g.Go(func() error { b.stageChunk(c, lo, hi); return nil })
+		lo, hi := base+m*c/b.workers, base+m*(c+1)/b.workers
+		g.Go(func() error { b.stage(c, lo, hi); return nil })
+	}
+	g.Wait()
+	at := 0
+	for si := range numShards {
+		b.start[si] = at
+		b.recs[si] = 0
+		for c := range b.at {
+			n := b.at[c][si]
+			b.at[c][si] = at
+			at += n
+			b.recs[si] += b.n[c][si]
+		}
+	}
+	b.start[numShards] = at
+	if cap(b.sorted) < at {
+		b.sorted = make([]byte, at+at/8)
+	}
+	b.sorted = b.sorted[:at]
+	for c := range b.workers {
+		g.Go(func() error { b.scatter(c); return nil })
 	}
 	g.Wait()
 	for si := range numShards {
-		k := 0
-		for c := range b.staged {
-			k += b.staged[c][si]
-		}
-		b.sh[si].n = k
-		if k > 0 {
+		if b.recs[si] > 0 {
 			g.Go(func() error { each(si); return nil })
 		}
 	}
 	g.Wait()
 }
 
-func (b *batch) stageChunk(c, lo, hi int) {
+// stage encodes and hashes items [lo, hi) into chunk c's records.
+func (b *batch) stage(c, lo, hi int) {
 	var scratch [64]byte
 	buf := scratch[:0]
-	st := &b.stage[c]
-	cnt := &b.staged[c]
-	for si := range st {
-		st[si] = st[si][:0]
-		cnt[si] = 0
-	}
+	p := b.seq[c][:0]
+	size, n := &b.at[c], &b.n[c]
+	*size, *n = [numShards]int{}, [numShards]int{}
 	seed := b.t.seed
 	for i := lo; i < hi; i++ {
 		key, class, ok := b.enc(i, buf[:0])
@@ -145,33 +198,23 @@ func (b *batch) stageChunk(c, lo, hi int) {
 			buf = key[:0]
 		}
 		h := hash(seed, key)
-		p := st[h>>shardPos]
-		p = binary.LittleEndian.AppendUint32(p, uint32(i-b.base))
-		p = binary.LittleEndian.AppendUint64(p, h)
-		p = binary.LittleEndian.AppendUint16(p, class)
-		p = binary.AppendUvarint(p, uint64(len(key)))
-		st[h>>shardPos] = append(p, key...)
-		cnt[h>>shardPos]++
+		k := len(p)
+		p = appendRecord(p, uint32(i-b.base), h, class, key)
+		size[h>>shardPos] += len(p) - k
+		n[h>>shardPos]++
 	}
+	b.seq[c] = p
 }
 
-// records calls fn for each record staged for shard si, in item order.
-func (b *batch) records(si int, fn func(item uint32, h uint64, class uint16, key []byte)) {
-	for c := range b.stage {
-		p := b.stage[c][si]
-		for len(p) > 0 {
-			item := binary.LittleEndian.Uint32(p)
-			h := binary.LittleEndian.Uint64(p[4:])
-			class := binary.LittleEndian.Uint16(p[12:])
-			p = p[recordHead:]
-			n, k := int(p[0]), 1
-			if n >= 0x80 {
-				u, kk := binary.Uvarint(p)
-				n, k = int(u), kk
-			}
-			fn(item, h, class, p[k:k+n])
-			p = p[k+n:]
-		}
+// scatter copies chunk c's records to their shards' parts of sorted.
+func (b *batch) scatter(c int) {
+	at := &b.at[c]
+	for p := b.seq[c]; len(p) > 0; {
+		_, h, _, _, rest := nextRecord(p)
+		rec := p[:len(p)-len(rest)]
+		si := h >> shardPos
+		at[si] += copy(b.sorted[at[si]:], rec)
+		p = rest
 	}
 }
 
@@ -180,8 +223,9 @@ func (b *batch) records(si int, fn func(item uint32, h uint64, class uint16, key
 // calling Add for each item in turn would give: new keys get consecutive
 // ordinals in item order (other writers' adds can interleave between rounds
 // of roundSize items). Work fans out over up to workers goroutines; AddMany
-// calls run one at a time, and hold each shard's lock from staging to
-// publishing a round, so Add waits for them while Lookup keeps going.
+// calls run one at a time, and hold the lock of each shard they touch from
+// resolving a round's keys to publishing them, so Add waits for them while
+// Lookup keeps going.
 func (t *Table) AddMany(n int, enc Encoder, ords []uint32, workers int) Report {
 	ords = ords[:n]
 	var fail failures
@@ -198,23 +242,21 @@ func (t *Table) AddMany(n int, enc Encoder, ords []uint32, workers int) Report {
 				fail.add(i, st)
 			}
 		}
-		return fail.report(n)
+		return fail.report()
 	}
 	t.bulk.Lock()
 	defer t.bulk.Unlock()
-	b := newBatch(t, enc, ords, workers)
+	b := newBatch(t, enc, ords, workers, n)
+	b.fresh = make([]bool, min(n, roundSize))
 	for base := 0; base < n; base += roundSize {
 		end := min(n, base+roundSize)
-		if cap(b.fresh) < end-base {
-			b.fresh = make([]bool, end-base)
-		}
-		b.fresh = b.fresh[:end-base]
+		b.future = n - end
 		b.run(base, end, b.insert)
-		b.assign()
+		b.assign(end - base)
 		var g errgroup.Group
 		g.SetLimit(b.workers)
 		for si := range numShards {
-			if b.sh[si].n > 0 {
+			if b.recs[si] > 0 {
 				g.Go(func() error { b.publish(si); return nil })
 			}
 		}
@@ -226,11 +268,11 @@ func (t *Table) AddMany(n int, enc Encoder, ords []uint32, workers int) Report {
 	for si := range b.sh {
 		fail.merge(b.sh[si].fail)
 	}
-	return fail.report(n)
+	return fail.report()
 }
 
 // insert is the first half of a bulk add round for shard si: it takes the
-// shard lock (released by publish), resolves known keys and inserts new ones
+// shard lock (publish releases it), resolves known keys and inserts new ones
 // as pending slots, numbered in item order, that readers skip.
 func (b *batch) insert(si int) {
 	t := b.t
@@ -240,8 +282,9 @@ func (b *batch) insert(si int) {
 	sh.bat = sb
 	sb.pend, sb.dups = sb.pend[:0], sb.dups[:0]
 	seen := 0
-	b.records(si, func(item uint32, h uint64, class uint16, key []byte) {
-		seen++
+	for p := b.sorted[b.start[si]:b.start[si+1]]; len(p) > 0; seen++ {
+		item, h, class, key, rest := nextRecord(p)
+		p = rest
 		i := b.base + int(item)
 		tag := tagOf(h)
 		idx, w := t.find(sh, tag, key)
@@ -250,16 +293,14 @@ func (b *batch) insert(si int) {
 			if !sh.arena.fits(len(key)) {
 				b.ords[i] = NoOrdinal
 				sb.fail.add(i, Full)
-				return
+				continue
 			}
 			if sh.used >= maxUsed(len(sh.tab)) {
-				// Size for the records left, at the rate of new keys so far.
-				rate := float64(len(sb.pend)+1) / float64(seen)
-				sh.grow(sh.used + 1 + int(float64(sb.n-seen)*rate))
+				sh.grow(sh.used + 1 + b.expectNew(si, seen))
 				idx = sh.empty(tag)
 			}
 			j := len(sb.pend)
-			sb.pend = append(sb.pend, pending{item: item, slot: uint32(idx), off: sh.arena.add(key), class: class})
+			sb.pend = append(sb.pend, pending{item: item, slot: uint32(idx), rev: revEntry(class, si, sh.arena.add(key))})
 			atomic.StoreUint64(&sh.tab[idx], tag|slotPending|uint64(j)+1)
 			sh.used++
 			b.fresh[item] = true
@@ -271,31 +312,42 @@ func (b *batch) insert(si int) {
 		default:
 			b.ords[i] = uint32(w) - 1
 		}
-	})
+	}
 }
 
-// assign hands out ordinals to the round's new keys in item order and
-// keys beyond the limit get NoOrdinal.
-func (b *batch) assign() {
+// expectNew estimates how many new keys shard si will get in the rest of the
+// call, after seen of its records in this round: the rest of its records in
+// this round and its share of later rounds, at the rate of new keys so far.
+// Growing for them at once spares a bulk load most of its rehashing.
+func (b *batch) expectNew(si, seen int) int {
+	rate := float64(len(b.sh[si].pend)+1) / float64(seen+1)
+	left := b.recs[si] - seen + b.future/numShards
+	return int(rate * float64(left))
+}
+
+// assign hands out ordinals to the new keys of the round's m items in item
+// order; keys beyond the limit get NoOrdinal.
+func (b *batch) assign(m int) {
 	k := 0
 	for si := range b.sh {
-		if b.sh[si].n > 0 {
+		if b.recs[si] > 0 {
 			k += len(b.sh[si].pend)
 		}
 	}
 	first, got := b.t.reserve(uint64(k))
 	b.t.rev.ensure(uint64(first) + got)
 	next, end := uint64(first), uint64(first)+got
-	for item, fresh := range b.fresh {
+	ords := b.ords[b.base : b.base+m]
+	for item, fresh := range b.fresh[:m] {
 		if !fresh {
 			continue
 		}
 		b.fresh[item] = false
 		if next < end {
-			b.ords[b.base+item] = uint32(next)
+			ords[item] = uint32(next)
 			next++
 		} else {
-			b.ords[b.base+item] = NoOrdinal
+			ords[item] = NoOrdinal
 		}
 	}
 }
@@ -307,24 +359,23 @@ func (b *batch) publish(si int) {
 	t := b.t
 	sh := &t.sh[si]
 	sb := &b.sh[si]
+	ords := b.ords[b.base:]
 	for _, p := range sb.pend {
-		i := b.base + int(p.item)
-		ord := b.ords[i]
+		ord := ords[p.item]
 		w := sh.tab[p.slot] & slotTag
 		if ord == NoOrdinal {
 			atomic.StoreUint64(&sh.tab[p.slot], w|slotPending)
-			sb.fail.add(i, Full)
+			sb.fail.add(b.base+int(p.item), Full)
 			continue
 		}
-		atomic.StoreUint64(t.rev.slot(ord), revEntry(p.class, si, p.off))
+		atomic.StoreUint64(t.rev.slot(ord), p.rev)
 		atomic.StoreUint64(&sh.tab[p.slot], w|uint64(ord)+1)
 	}
 	for _, d := range sb.dups {
-		i := b.base + int(d.item)
-		ord := b.ords[b.base+int(sb.pend[d.pend].item)]
-		b.ords[i] = ord
+		ord := ords[sb.pend[d.pend].item]
+		ords[d.item] = ord
 		if ord == NoOrdinal {
-			sb.fail.add(i, Full)
+			sb.fail.add(b.base+int(d.item), Full)
 		}
 	}
 	sh.bat = nil
@@ -351,7 +402,7 @@ func (t *Table) LookupMany(n int, enc Encoder, ords []uint32, workers int) int {
 		}
 		return found
 	}
-	b := newBatch(t, enc, ords, workers)
+	b := newBatch(t, enc, ords, workers, n)
 	found := 0
 	for base := 0; base < n; base += roundSize {
 		b.run(base, min(n, base+roundSize), b.lookup)
@@ -363,15 +414,75 @@ func (t *Table) LookupMany(n int, enc Encoder, ords []uint32, workers int) int {
 	return found
 }
 
+// lookupGroup is how many lookups run side by side, so that their reads of
+// the reverse index, which miss the cache, overlap.
+const lookupGroup = 8
+
+// lookup resolves the records of shard si in groups: for each record of a
+// group it finds the first slot whose tag matches, then loads the reverse
+// entries of all those candidates, then compares keys. A key that does not
+// match its candidate (rare: the tags agree in 30 bits) takes the plain path.
 func (b *batch) lookup(si int) {
-	sh := &b.t.sh[si]
+	t := b.t
+	sh := &t.sh[si]
 	found := 0
-	b.records(si, func(item uint32, h uint64, _ uint16, key []byte) {
-		ord, st := b.t.lookup(sh, tagOf(h), key)
-		b.ords[b.base+int(item)] = ord
-		if st == OK {
-			found++
+	var (
+		items [lookupGroup]uint32
+		tags  [lookupGroup]uint64
+		keys  [lookupGroup][]byte
+		cand  [lookupGroup]uint64 // the candidate slot, or 0
+		revs  [lookupGroup]uint64
+	)
+	var s []uint64
+	if sp := sh.slots.Load(); sp != nil {
+		s = *sp
+	}
+	nslots := len(s)
+	p := b.sorted[b.start[si]:b.start[si+1]]
+	for len(p) > 0 {
+		g := 0
+		for ; g < lookupGroup && len(p) > 0; g++ {
+			item, h, _, key, rest := nextRecord(p)
+			p = rest
+			tag := tagOf(h)
+			items[g], tags[g], keys[g], cand[g] = item, tag, key, 0
+			for i := home(tag, nslots); nslots > 0; {
+				w := atomic.LoadUint64(&s[i])
+				if w == 0 {
+					break
+				}
+				if w&(slotTag|slotPending) == tag {
+					cand[g] = w
+					break
+				}
+				if i++; i == nslots {
+					i = 0
+				}
+			}
 		}
-	})
+		for k := range g {
+			if cand[k] != 0 {
+				revs[k] = t.rev.load(uint32(cand[k]) - 1)
+			}
+		}
+		for k := range g {
+			i := b.base + int(items[k])
+			ord, st := NoOrdinal, NotFound
+			switch w := cand[k]; {
+			case w == 0:
+			case bytes.Equal(sh.arena.key(revs[k]&offsetMask), keys[k]):
+				ord, st = uint32(w)-1, OK
+				if w&slotErased != 0 {
+					ord, st = NoOrdinal, Erased
+				}
+			default:
+				ord, st = t.lookup(sh, tags[k], keys[k])
+			}
+			b.ords[i] = ord
+			if st == OK {
+				found++
+			}
+		}
+	}
 	b.found[si] = found
 }

@@ -188,7 +188,7 @@ func (t *Table) ownKeyEqual(sh *shard, w uint64, key []byte) bool {
 		if v == 0 || sh.bat == nil {
 			return false
 		}
-		return bytes.Equal(sh.arena.ownKey(sh.bat.pend[v-1].off), key)
+		return bytes.Equal(sh.arena.ownKey(sh.bat.pend[v-1].rev&offsetMask), key)
 	}
 	return bytes.Equal(sh.arena.ownKey(t.rev.load(v-1)&offsetMask), key)
 }
