@@ -21,19 +21,24 @@ type SimProfile struct {
 	Before  []uint32 // keys of the profiles before that held its members, sorted
 }
 
-// Simulation is what some records would do to the graph.
+// Simulation is what some records would do to the graph. A profile after
+// continues a profile before if it holds that profile's key identity.
 type Simulation struct {
-	// Profiles lists the profiles after that differ from before, by key.
+	// Profiles lists the profiles after that differ from every profile
+	// before, by key ordinal.
 	Profiles []SimProfile
-	// Merged counts profiles after made of two or more profiles before.
+	// Merged counts profiles after that continue two or more profiles before.
 	Merged int
-	// Split counts profiles before whose members end up in two or more
-	// profiles after.
+	// Split counts profiles before some of whose identities would go to a
+	// profile after that continues none.
 	Split int
-	// Changed counts the other profiles before that gain or lose members or
-	// change key (without a merge or a split).
+	// Changed counts the other profiles before (neither merged nor split)
+	// whose continuation would gain or lose identities or change key.
 	Changed int
-	// Created counts profiles after made only of identities new to the graph.
+	// Moved counts identities that would leave their profile for a profile
+	// after that continues another one.
+	Moved int
+	// Created counts profiles after that hold no identity of a profile before.
 	Created int
 	// Cuts lists the cuts the records would add: cuts of the re-resolved
 	// profiles that the current view does not have. Records are numbered
@@ -93,7 +98,6 @@ func (g *Graph) Simulate(recs []SimRecord) Simulation {
 
 	var sim Simulation
 	oldSize := map[uint32]int{}
-	groupsOf := map[uint32]int{} // old key -> groups after holding its members
 	for _, k := range r.c.oldKey {
 		if _, ok := oldSize[k]; k != None && !ok {
 			n := 0
@@ -101,46 +105,67 @@ func (g *Graph) Simulate(recs []SimRecord) Simulation {
 			oldSize[k] = n
 		}
 	}
-	type after struct {
-		p    SimProfile
-		same bool
+	ng := r.groups()
+	groupOf := make([]int, len(r.c.members)) // by local index
+	conts := make([]int, ng)                 // by group: profiles before it continues
+	cont := map[uint32]int{}                 // key before -> group continuing it
+	for j := range ng {
+		ms, _ := r.group(j)
+		for _, l := range ms {
+			groupOf[l] = j
+		}
 	}
-	var afters []after
-	for j := range r.groups() {
+	for l, k := range r.c.oldKey {
+		if k != None && r.c.members[l] == k {
+			cont[k] = groupOf[l]
+			conts[groupOf[l]]++
+		}
+	}
+	split := map[uint32]bool{}
+	for l, k := range r.c.oldKey {
+		if k == None {
+			continue
+		}
+		switch j := groupOf[l]; {
+		case j == cont[k]:
+		case conts[j] == 0:
+			split[k] = true
+		default:
+			sim.Moved++
+		}
+	}
+	sim.Split = len(split)
+	same := make([]bool, ng)
+	for j := range ng {
 		ms, kl := r.group(j)
-		p := SimProfile{Key: r.c.members[kl], Members: []uint32{r.c.members[kl]}}
+		key := r.c.members[kl]
+		p := SimProfile{Key: key, Members: []uint32{key}}
+		same[j] = oldSize[key] == len(ms)
 		for _, l := range ms {
 			if l != kl {
 				p.Members = append(p.Members, r.c.members[l])
 			}
-			if k := r.c.oldKey[l]; k != None {
+			k := r.c.oldKey[l]
+			if k != None {
 				p.Before = append(p.Before, k)
 			}
+			same[j] = same[j] && k == key
 		}
 		slices.Sort(p.Before)
 		p.Before = slices.Compact(p.Before)
-		for _, k := range p.Before {
-			groupsOf[k]++
-		}
-		same := len(p.Before) == 1 && p.Before[0] == p.Key && oldSize[p.Key] == len(ms)
-		afters = append(afters, after{p, same})
-	}
-	for _, a := range afters {
 		switch {
-		case len(a.p.Before) == 0:
+		case len(p.Before) == 0:
 			sim.Created++
-		case len(a.p.Before) >= 2:
+		case conts[j] >= 2:
 			sim.Merged++
-		case !a.same && groupsOf[a.p.Before[0]] == 1:
-			sim.Changed++
 		}
-		if !a.same {
-			sim.Profiles = append(sim.Profiles, a.p)
+		if !same[j] {
+			sim.Profiles = append(sim.Profiles, p)
 		}
 	}
-	for _, n := range groupsOf {
-		if n >= 2 {
-			sim.Split++
+	for k, j := range cont {
+		if conts[j] == 1 && !split[k] && !same[j] {
+			sim.Changed++
 		}
 	}
 	slices.SortFunc(sim.Profiles, func(a, b SimProfile) int { return int64Cmp(int64(a.Key), int64(b.Key)) })

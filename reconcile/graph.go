@@ -1,0 +1,528 @@
+package reconcile
+
+import (
+	"errors"
+	"fmt"
+	"iter"
+	"math"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/idbits/idbits/bitmap"
+	"github.com/idbits/idbits/idtypes"
+	"github.com/idbits/idbits/reconcile/internal/resolve"
+	"github.com/idbits/idbits/reconcile/internal/table"
+)
+
+// Errors of Link, LinkMany, Simulate and LoadGraph besides those of the
+// Dictionary (ErrInvalid, ErrErased, ErrFull); match them with errors.Is.
+var (
+	// ErrTooMany: a record holds more distinct identifiers than
+	// Rules.MaxPerRecord.
+	ErrTooMany = errors.New("reconcile: too many identifiers in one record")
+	// ErrTime: a record's time is outside the years 1678 to 2262 (time is
+	// kept in nanoseconds since 1970 in an int64).
+	ErrTime = errors.New("reconcile: record time out of range")
+)
+
+// RecordError reports a record, or one identifier of it, that Link,
+// LinkMany, Simulate or LoadGraph did not take as given. Unwrap gives the
+// reason: ErrInvalid, ErrErased, ErrTooMany, ErrTime, ErrFull (or, from
+// LoadGraph, ErrUnknownOrdinal).
+type RecordError struct {
+	Record int        // index of the record in its batch (0 for Link)
+	Pos    int        // position of the identifier at fault as given, or -1 for the whole record
+	ID     idtypes.ID // the identifier at fault, if any
+	Err    error
+}
+
+func (e *RecordError) Error() string {
+	s := "reconcile: record " + strconv.Itoa(e.Record)
+	if e.Pos >= 0 {
+		s += " identifier " + strconv.Itoa(e.Pos)
+		if e.ID.IsValid() {
+			s += " (" + e.ID.Text() + ")"
+		}
+	}
+	return s + ": " + e.Err.Error()
+}
+
+func (e *RecordError) Unwrap() error { return e.Err }
+
+// Record is one observation of identifiers seen together at a time: a login,
+// a CRM row, an XDM identityMap.
+type Record struct {
+	At  time.Time
+	IDs []idtypes.ID
+}
+
+// Cut reports a join the linking rules did not make.
+type Cut struct {
+	// Record is the record whose join was cut: its time (UTC) and its
+	// identifiers in join order (priority first), erased ones left out.
+	Record Record
+	// ID is the identifier that was not joined to the record's first one.
+	ID idtypes.ID
+	// Rule is the rule that cut the join.
+	Rule Rule
+	// Namespace is, for RuleUnique, the unique namespace in conflict.
+	Namespace idtypes.Namespace
+}
+
+// Graph is an identity graph: an append-only log of records, each a set of
+// identifiers seen together at a time, resolved under linking Rules into
+// profiles. Use NewGraph or LoadGraph; the zero Graph is not ready.
+//
+// Resolution replays each plain connected component of the records from the
+// newest record to the oldest; records of equal time go in the order of
+// their identifier lists (in join order, compared identifier by identifier
+// with the priority order, then idtypes.ID.Compare; a prefix first), so the
+// order in which records arrive never changes the result. A record's
+// identifiers are joined one at a time to its first (highest priority)
+// identifier. A join that would put two identities of a Unique namespace in
+// one profile, or more than MaxIdentities identities, is cut and reported as
+// a Cut. With no rules, profiles are the plain connected components.
+//
+// View returns the current resolution, computed incrementally: only the
+// components that records or erasures touched since the previous view are
+// resolved again. Views are immutable.
+//
+// Every method is safe for concurrent use: a mutex guards the log, and
+// identifiers go through the Dictionary's own concurrency outside it. View
+// and Erase resolve while holding the mutex, so Link calls wait for them.
+type Graph struct {
+	dict *Dictionary
+	rs   ruleSet
+	err  error // invalid rules: every write fails with it
+
+	mu   sync.Mutex
+	rg   *resolve.Graph
+	view *View
+	tmp  map[uint32]idtypes.ID // Simulate's identifiers new to the dictionary
+}
+
+// NewGraph returns an empty graph with its own Dictionary. If rules are
+// invalid (see Rules.Validate), Link, LinkMany, Simulate and Erase return the
+// validation error and View stays empty.
+func NewGraph(rules Rules) *Graph { return newGraph(NewDictionary(), rules) }
+
+func newGraph(d *Dictionary, rules Rules) *Graph {
+	g := &Graph{dict: d, err: rules.Validate(), rs: newRuleSet(rules)}
+	g.rg = resolve.New(g.rs.resolveRules(g.compareOrd))
+	g.view = &View{rv: g.rg.View(), dict: d}
+	return g
+}
+
+// compareOrd orders two identities canonically. It runs under g.mu.
+func (g *Graph) compareOrd(a, b uint32) int { return g.idOf(a).Compare(g.idOf(b)) }
+
+func (g *Graph) idOf(o uint32) idtypes.ID {
+	if id, ok := g.tmp[o]; ok {
+		return id
+	}
+	id, _ := g.dict.ID(o)
+	return id
+}
+
+// Dictionary returns the graph's dictionary. Ordinals of its identifiers are
+// the ordinals of Records and View.ProfileOf.
+func (g *Graph) Dictionary() *Dictionary { return g.dict }
+
+// Rules returns the rules the graph resolves under.
+func (g *Graph) Rules() Rules {
+	r := g.rs.Rules
+	r.Unique = slices.Clone(r.Unique)
+	r.Priority = slices.Clone(r.Priority)
+	return r
+}
+
+var (
+	minTime = time.Unix(0, math.MinInt64)
+	maxTime = time.Unix(0, math.MaxInt64)
+)
+
+func timeOK(at time.Time) bool { return !at.Before(minTime) && !at.After(maxTime) }
+
+// entry is one identifier of a record being prepared.
+type entry struct {
+	id  idtypes.ID
+	pos int // position as given
+}
+
+// prepare validates a record's identifiers and returns the distinct ones in
+// join order, appended to buf[:0].
+func (g *Graph) prepare(rec int, ids []idtypes.ID, buf []entry) ([]entry, *RecordError) {
+	es := buf[:0]
+	for i, id := range ids {
+		if !id.IsValid() {
+			return es, &RecordError{Record: rec, Pos: i, Err: ErrInvalid}
+		}
+		es = append(es, entry{id, i})
+	}
+	es = g.order(es)
+	if len(es) > g.rs.maxPer {
+		return es, &RecordError{Record: rec, Pos: -1, Err: fmt.Errorf("%w: %d distinct, at most %d", ErrTooMany, len(es), g.rs.maxPer)}
+	}
+	return es, nil
+}
+
+// order sorts entries into join order and drops repeated identifiers.
+func (g *Graph) order(es []entry) []entry {
+	if len(es) <= 12 {
+		for i := 1; i < len(es); i++ {
+			for j := i; j > 0 && g.rs.compareID(es[j].id, es[j-1].id) < 0; j-- {
+				es[j], es[j-1] = es[j-1], es[j]
+			}
+		}
+	} else {
+		slices.SortStableFunc(es, func(a, b entry) int { return g.rs.compareID(a.id, b.id) })
+	}
+	return slices.CompactFunc(es, func(a, b entry) bool { return a.id == b.id })
+}
+
+// Link records one observation of identifiers seen together at time at. One
+// identifier alone registers it as a profile of its own; no identifiers is a
+// no-op. Duplicates are collapsed.
+//
+// Link records nothing and returns a *RecordError if the time is out of range
+// (ErrTime), an identifier is the zero ID (ErrInvalid, naming its position),
+// there are more than Rules.MaxPerRecord distinct identifiers (ErrTooMany),
+// or the dictionary is full (ErrFull).
+//
+// Erased identifiers never come back: Link drops them from the record,
+// records the others, and reports each dropped one in a *RecordError
+// matching ErrErased (joined with errors.Join if there are several). That is
+// the only error after which the record was kept: linking an old record
+// after an erasure gives the graph the erasure would have given with the
+// record already there.
+func (g *Graph) Link(at time.Time, ids ...idtypes.ID) error {
+	if g.err != nil {
+		return g.err
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	if !timeOK(at) {
+		return &RecordError{Pos: -1, Err: ErrTime}
+	}
+	var ebuf [DefaultMaxPerRecord]entry
+	es, rerr := g.prepare(0, ids, ebuf[:0])
+	if rerr != nil {
+		return rerr
+	}
+	var obuf [DefaultMaxPerRecord]uint32
+	var nbuf [DefaultMaxPerRecord]uint16
+	ords, nss := obuf[:0], nbuf[:0]
+	var errs []error
+	for _, e := range es {
+		o, err := g.dict.Add(e.id)
+		switch {
+		case errors.Is(err, ErrErased):
+			errs = append(errs, &RecordError{Pos: e.pos, ID: e.id, Err: ErrErased})
+			o = NoOrdinal
+		case err != nil:
+			return &RecordError{Pos: e.pos, ID: e.id, Err: err}
+		}
+		ords = append(ords, o)
+		nss = append(nss, uint16(e.id.Namespace()))
+	}
+	g.mu.Lock()
+	w := 0
+	for i, o := range ords {
+		if o == NoOrdinal {
+			continue
+		}
+		if g.rg.Erased(o) { // erased since we added it
+			errs = append(errs, &RecordError{Pos: es[i].pos, ID: es[i].id, Err: ErrErased})
+			continue
+		}
+		ords[w], nss[w] = o, nss[i]
+		w++
+	}
+	if w > 0 {
+		g.rg.Append(at.UnixNano(), ords[:w], nss[:w])
+	}
+	g.mu.Unlock()
+	if len(errs) == 1 {
+		return errs[0]
+	}
+	return errors.Join(errs...)
+}
+
+// Batch collects records for LinkMany in flat arrays. The zero Batch is
+// empty and ready to use. A Batch is not safe for concurrent use.
+type Batch struct {
+	at   []int64
+	bad  []int // indexes of records with a time out of range
+	end  []int // end of each record in ids
+	ids  []idtypes.ID
+	kept []idtypes.ID // LinkMany's scratch
+}
+
+// Add appends a record; ids are copied.
+func (b *Batch) Add(at time.Time, ids ...idtypes.ID) {
+	if timeOK(at) {
+		b.at = append(b.at, at.UnixNano())
+	} else {
+		b.bad = append(b.bad, len(b.at))
+		b.at = append(b.at, 0)
+	}
+	b.ids = append(b.ids, ids...)
+	b.end = append(b.end, len(b.ids))
+}
+
+// Len returns the number of records in b.
+func (b *Batch) Len() int { return len(b.at) }
+
+// Reset empties b, keeping its memory.
+func (b *Batch) Reset() {
+	b.at, b.bad, b.end, b.ids = b.at[:0], b.bad[:0], b.end[:0], b.ids[:0]
+}
+
+// LinkReport counts what LinkMany did with a batch.
+type LinkReport struct {
+	Records  int // records in the batch
+	Linked   int // records recorded, some perhaps without erased identifiers
+	Rejected int // records not recorded
+	Dropped  int // erased identifiers dropped from recorded records
+	// Errors holds one *RecordError per rejected record and per dropped
+	// identifier, in batch order.
+	Errors []*RecordError
+}
+
+// linkChunk is how many records LinkMany appends per hold of the mutex.
+const linkChunk = 1 << 14
+
+// LinkMany records every record of b as Link would, in bulk: identifiers go
+// to the dictionary in one AddMany call, and records reach the log in chunks
+// without allocations per record. Records Link would reject are skipped and
+// reported in the LinkReport, as are erased identifiers dropped from the
+// records; the error is for the batch as a whole (invalid rules). b is not
+// changed and can be reused.
+func (g *Graph) LinkMany(b *Batch) (LinkReport, error) {
+	rep := LinkReport{Records: b.Len()}
+	if g.err != nil {
+		return rep, g.err
+	}
+	// Validate, sort and deduplicate each record into b.kept.
+	kept := b.kept[:0]
+	type krec struct {
+		rec    int
+		lo, hi int
+		at     int64
+	}
+	recs := make([]krec, 0, b.Len())
+	var ebuf []entry
+	pos := make([]int32, 0, len(b.ids)) // position as given of each kept identifier
+	bad := b.bad
+	lo := 0
+	for i := range b.Len() {
+		hi := b.end[i]
+		ids := b.ids[lo:hi]
+		lo = hi
+		if len(bad) > 0 && bad[0] == i {
+			bad = bad[1:]
+			rep.reject(&RecordError{Record: i, Pos: -1, Err: ErrTime})
+			continue
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		var rerr *RecordError
+		ebuf, rerr = g.prepare(i, ids, ebuf)
+		if rerr != nil {
+			rep.reject(rerr)
+			continue
+		}
+		k := krec{rec: i, lo: len(kept), at: b.at[i]}
+		for _, e := range ebuf {
+			kept = append(kept, e.id)
+			pos = append(pos, int32(e.pos))
+		}
+		k.hi = len(kept)
+		recs = append(recs, k)
+	}
+	b.kept = kept[:0]
+
+	ords := make([]uint32, len(kept))
+	if err := g.dict.AddMany(kept, ords); err != nil {
+		var ae *AddError
+		if !errors.As(err, &ae) {
+			return rep, err
+		}
+		// Find why each failed: erased identifiers are dropped, a full
+		// dictionary rejects the record.
+		for i, o := range ords {
+			if o != NoOrdinal {
+				continue
+			}
+			if _, err := g.dict.Add(kept[i]); !errors.Is(err, ErrErased) {
+				ords[i] = NoOrdinal - 1 // marks "not added" for the loop below
+			}
+		}
+	}
+
+	var nbuf []uint16
+	var obuf []uint32
+	for c := 0; c < len(recs); c += linkChunk {
+		g.mu.Lock()
+		for _, k := range recs[c:min(c+linkChunk, len(recs))] {
+			obuf, nbuf = obuf[:0], nbuf[:0]
+			var full *RecordError
+			var dropped []*RecordError
+			for j := k.lo; j < k.hi; j++ {
+				o := ords[j]
+				if o == NoOrdinal-1 {
+					full = &RecordError{Record: k.rec, Pos: int(pos[j]), ID: kept[j], Err: ErrFull}
+					break
+				}
+				if o == NoOrdinal || g.rg.Erased(o) {
+					dropped = append(dropped, &RecordError{Record: k.rec, Pos: int(pos[j]), ID: kept[j], Err: ErrErased})
+					continue
+				}
+				obuf = append(obuf, o)
+				nbuf = append(nbuf, uint16(kept[j].Namespace()))
+			}
+			if full != nil {
+				rep.reject(full)
+				continue
+			}
+			rep.Errors = append(rep.Errors, dropped...)
+			rep.Dropped += len(dropped)
+			if len(obuf) > 0 {
+				g.rg.Append(k.at, obuf, nbuf)
+				rep.Linked++
+			} else {
+				rep.Rejected++
+			}
+		}
+		g.mu.Unlock()
+	}
+	slices.SortStableFunc(rep.Errors, func(a, b *RecordError) int { return a.Record - b.Record })
+	return rep, nil
+}
+
+func (r *LinkReport) reject(e *RecordError) {
+	r.Rejected++
+	r.Errors = append(r.Errors, e)
+}
+
+// Records returns the log: each record's time (UTC) and its identities'
+// ordinals in join order, in the order they were linked, erased identities
+// left out and records left empty by erasure skipped. It reads a consistent
+// snapshot taken when the iteration starts, without holding the graph's lock
+// while it yields, so the loop body may call any method of the graph. The
+// slices are shared with the graph: read only.
+//
+// Records, the Dictionary and the Rules are what LoadGraph needs to rebuild
+// the graph.
+func (g *Graph) Records() iter.Seq2[time.Time, []uint32] {
+	return func(yield func(time.Time, []uint32) bool) {
+		g.mu.Lock()
+		rs := g.rg.Records()
+		g.mu.Unlock()
+		for i := range rs.Len() {
+			at, ords := rs.At(i)
+			if len(ords) == 0 {
+				continue
+			}
+			if !yield(time.Unix(0, at).UTC(), ords) {
+				return
+			}
+		}
+	}
+}
+
+// ErrUnknownOrdinal: LoadGraph met an ordinal the dictionary never handed out.
+var ErrUnknownOrdinal = errors.New("reconcile: ordinal not in the dictionary")
+
+// LoadGraph rebuilds a graph from a dictionary, rules and records (as
+// Graph.Records yields them, with the ordinals of d). The graph takes d as
+// its Dictionary. Identities erased in d are dropped from the records, as
+// Link would; a record's order and duplicates do not matter. It fails with a
+// *RecordError for an ordinal d never handed out (ErrUnknownOrdinal), a time
+// out of range or a record over Rules.MaxPerRecord, and with an error
+// matching ErrRules for invalid rules.
+func LoadGraph(d *Dictionary, rules Rules, records iter.Seq2[time.Time, []uint32]) (*Graph, error) {
+	if err := rules.Validate(); err != nil {
+		return nil, err
+	}
+	g := newGraph(d, rules)
+	var ords []uint32
+	var nss []uint16
+	i := -1
+	for at, rec := range records {
+		i++
+		if !timeOK(at) {
+			return nil, &RecordError{Record: i, Pos: -1, Err: ErrTime}
+		}
+		ords, nss = ords[:0], nss[:0]
+		for j, o := range rec {
+			ns, published, erased := d.meta(o)
+			if !published {
+				return nil, &RecordError{Record: i, Pos: j, Err: fmt.Errorf("%w: %d", ErrUnknownOrdinal, o)}
+			}
+			if erased {
+				continue
+			}
+			ords = append(ords, o)
+			nss = append(nss, uint16(ns))
+		}
+		n := g.rg.Order(ords, nss)
+		if n > g.rs.maxPer {
+			return nil, &RecordError{Record: i, Pos: -1, Err: fmt.Errorf("%w: %d distinct, at most %d", ErrTooMany, n, g.rs.maxPer)}
+		}
+		if n > 0 {
+			g.rg.Append(at.UnixNano(), ords[:n], nss[:n])
+		}
+	}
+	return g, nil
+}
+
+// meta returns the namespace of ord, whether ord was handed out and whether
+// it was erased, without decoding the identifier.
+func (d *Dictionary) meta(ord uint32) (ns idtypes.Namespace, published, erased bool) {
+	c, p, e := d.t.Meta(ord)
+	return idtypes.Namespace(c), p, e
+}
+
+// lookupErased reports whether id is an erased identifier of d.
+func (d *Dictionary) lookupErased(id idtypes.ID) bool {
+	var buf keyBuf
+	key, err := id.AppendBinary(buf[:0])
+	if err != nil {
+		return false
+	}
+	_, st := d.t.Lookup(key)
+	return st == table.Erased
+}
+
+// View returns the current resolution of the graph: an immutable View, safe
+// for any number of readers while the graph takes new links. It resolves
+// again only the components touched since the previous view and shares the
+// rest of that view's memory; with no change it returns the same View.
+func (g *Graph) View() *View {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	v, _ := g.refresh()
+	return v
+}
+
+// refresh brings g.view up to date. It runs under g.mu.
+func (g *Graph) refresh() (*View, resolve.Delta) {
+	rv, d := g.rg.Resolve()
+	if rv == g.view.rv {
+		return g.view, d
+	}
+	profiles := g.view.profiles
+	if len(d.Removed) > 0 {
+		profiles = bitmap.AndNot(profiles, bitmap.Of(d.Removed...))
+	}
+	if len(d.Added) > 0 {
+		profiles = bitmap.Or(profiles, bitmap.Of(d.Added...))
+	}
+	g.view = &View{rv: rv, dict: g.dict, profiles: profiles}
+	return g.view, d
+}

@@ -1,0 +1,361 @@
+package reconcile
+
+import (
+	"errors"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/idbits/idbits/bitmap"
+	"github.com/idbits/idbits/idtypes"
+)
+
+var crmUnique = Rules{Unique: []idtypes.Namespace{idtypes.CRMID}}
+
+func TestLinkErrors(t *testing.T) {
+	g := NewGraph(Rules{MaxPerRecord: 3})
+	var re *RecordError
+
+	err := g.Link(t0, ecid(1), idtypes.ID{}, ecid(2))
+	requireErrorIs(t, err, ErrInvalid)
+	requireTrue(t, errors.As(err, &re))
+	requireEqual(t, 1, re.Pos, "the position of the zero ID")
+
+	err = g.Link(t0, ecid(1), ecid(2), ecid(3), ecid(4))
+	requireErrorIs(t, err, ErrTooMany)
+	requireTrue(t, errors.As(err, &re))
+	requireEqual(t, -1, re.Pos)
+
+	requireErrorIs(t, g.Link(time.Time{}, ecid(1)), ErrTime)
+	requireErrorIs(t, g.Link(time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC), ecid(1)), ErrTime)
+
+	n := 0
+	for range g.Records() {
+		n++
+	}
+	requireEqual(t, 0, n, "nothing recorded")
+	requireEqual(t, 0, g.View().Len())
+	requireEqual(t, 0, g.Dictionary().Len(), "nothing added")
+
+	// Duplicates collapse: four identifiers, three distinct, fit.
+	requireNoError(t, g.Link(t0, ecid(1), ecid(2), ecid(1), ecid(3)))
+	requireNoError(t, g.Link(t0))
+	for _, ords := range g.Records() {
+		requireEqual(t, 3, len(ords))
+	}
+	requireEqual(t, []string{prof(ecid(1), ecid(2), ecid(3))}, canon(t, g.View()))
+	requireEqual(t, 0, len(collectCuts(g.View())))
+}
+
+func TestLinkErased(t *testing.T) {
+	g := NewGraph(crmUnique)
+	a := crm("A")
+	requireNoError(t, g.Link(at(1), a, ecid(1)))
+	_, err := g.Erase(a)
+	requireNoError(t, err)
+
+	// Replaying the old record: a is dropped and reported, ecid(1) recorded.
+	err = g.Link(at(1), ecid(2), a, ecid(1))
+	requireErrorIs(t, err, ErrErased)
+	var re *RecordError
+	requireTrue(t, errors.As(err, &re))
+	requireEqual(t, 1, re.Pos)
+	requireEqual(t, a, re.ID)
+	requireEqual(t, []string{prof(ecid(1), ecid(2))}, canon(t, g.View()))
+	_, ok := g.View().Profile(a)
+	requireFalse(t, ok)
+
+	// Only erased identifiers: nothing to record.
+	requireErrorIs(t, g.Link(at(2), a), ErrErased)
+	requireEqual(t, 1, g.View().Len())
+
+	// Never seen, erased first: it can never be linked.
+	b := crm("B")
+	_, err = g.Erase(b)
+	requireNoError(t, err)
+	requireErrorIs(t, g.Link(at(3), b, ecid(7)), ErrErased)
+	_, ok = g.View().Profile(b)
+	requireFalse(t, ok)
+	_, ok = g.View().Profile(ecid(7))
+	requireTrue(t, ok)
+}
+
+func TestSharedDevice(t *testing.T) {
+	g := NewGraph(crmUnique)
+	e, a, b := ecid(1), crm("A"), crm("B")
+	requireNoError(t, g.Link(at(1), e, a))
+	requireNoError(t, g.Link(at(2), e, b))
+	v := g.View()
+	requireEqual(t, []string{prof(a), prof(b, e)}, canon(t, v), "the newest login wins the device")
+	cuts := collectCuts(v)
+	requireEqual(t, 1, len(cuts))
+	requireEqual(t, Cut{Record: Record{At: at(1), IDs: []idtypes.ID{a, e}}, ID: e, Rule: RuleUnique, Namespace: idtypes.CRMID}, cuts[0])
+
+	requireNoError(t, g.Link(at(3), a, e))
+	v2 := g.View()
+	requireEqual(t, []string{prof(a, e), prof(b)}, canon(t, v2), "a later login moves the device back")
+	requireEqual(t, 2, len(canon(t, v)), "the old view is unchanged")
+	pb, _ := v.Profile(b)
+	requireTrue(t, slices.Contains(slices.Collect(v.Members(pb)), e), "old view: e still with B")
+}
+
+func TestCRMReusedByMistake(t *testing.T) {
+	// Two people, each with an email and a device; the second was given the
+	// first one's CRM ID by mistake. Emails are unique and outrank CRM IDs,
+	// so the people stay apart and the reused CRM ID stays with the newest.
+	rules := Rules{Unique: []idtypes.Namespace{idtypes.Email, idtypes.CRMID}, Priority: []idtypes.Namespace{idtypes.Email, idtypes.CRMID}}
+	g := NewGraph(rules)
+	x, ann, bob := crm("X"), email("ann@example.com"), email("bob@example.com")
+	requireNoError(t, g.Link(at(1), x, ann, ecid(1)))
+	requireNoError(t, g.Link(at(2), x, bob, ecid(2)))
+	requireEqual(t, []string{prof(ann, ecid(1)), prof(bob, x, ecid(2))}, canon(t, g.View()))
+	cuts := cutStrings(collectCuts(g.View()))
+	requireEqual(t, 1, len(cuts), cuts)
+}
+
+func TestMaxIdentities(t *testing.T) {
+	// A cookie that collects 60 identities, one login at a time.
+	g := NewGraph(Rules{MaxIdentities: 50})
+	cookie := ecid(0)
+	for i := 1; i <= 60; i++ {
+		requireNoError(t, g.Link(at(i), cookie, email("p"+string(rune('a'+i%26))+string(rune('a'+i/26))+"@example.com")))
+	}
+	v := g.View()
+	p, ok := v.Profile(cookie)
+	requireTrue(t, ok)
+	requireEqual(t, 50, len(slices.Collect(v.MemberOrds(p))))
+	cuts := collectCuts(v)
+	// The cookie and the 49 newest emails; the 11 oldest logins are cut.
+	requireEqual(t, 11, len(cuts))
+	for _, c := range cuts {
+		requireEqual(t, RuleMaxIdentities, c.Rule)
+		requireEqual(t, cookie, c.ID)
+		requireTrue(t, c.Record.At.Before(at(12)), "the oldest are cut: ", c.Record.At)
+	}
+	requireEqual(t, 12, v.Len())
+	requireEqual(t, NamespaceCount{idtypes.Email, 60, 12}, v.Count(idtypes.Email))
+	requireEqual(t, NamespaceCount{idtypes.ECID, 1, 1}, v.Count(idtypes.ECID))
+	requireEqual(t, NamespaceCount{idtypes.CRMID, 0, 0}, v.Count(idtypes.CRMID))
+	requireEqual(t, []NamespaceCount{{idtypes.ECID, 1, 1}, {idtypes.Email, 60, 12}}, v.Namespaces())
+}
+
+func TestKeys(t *testing.T) {
+	g := NewGraph(Rules{Priority: []idtypes.Namespace{idtypes.CRMID}})
+	requireNoError(t, g.Link(at(1), ecid(2), email("z@example.com"), ecid(1), crm("K")))
+	requireNoError(t, g.Link(at(1), ecid(4), ecid(3)))
+	requireNoError(t, g.Link(at(1), email("b@example.com"), ecid(5)))
+	v := g.View()
+	for _, tc := range []struct{ member, key idtypes.ID }{
+		{ecid(1), crm("K")},                // listed first
+		{ecid(4), minID(ecid(3), ecid(4))}, // ties: ID.Compare
+		{ecid(5), email("b@example.com")},  // declared before visitor
+		{email("z@example.com"), crm("K")},
+	} {
+		p, ok := v.Profile(tc.member)
+		requireTrue(t, ok)
+		requireEqual(t, tc.key, v.Key(p), tc.member.Text())
+		o, _ := g.Dictionary().Lookup(tc.key)
+		requireEqual(t, Profile(o), p)
+	}
+	requireEqual(t, idtypes.ID{}, v.Key(Profile(12345)))
+	requireEqual(t, 0, len(slices.Collect(v.Members(Profile(12345)))))
+	_, ok := v.ProfileOf(12345)
+	requireFalse(t, ok)
+}
+
+func minID(a, b idtypes.ID) idtypes.ID {
+	if a.Compare(b) < 0 {
+		return a
+	}
+	return b
+}
+
+func TestNoRulesMatchesNaive(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 1))
+	for trial := range 20 {
+		recs := randomRecords(rnd, 1+rnd.IntN(200), 5+rnd.IntN(200))
+		g := NewGraph(Rules{})
+		linkAll(t, g, recs)
+		requireEqual(t, naiveProfiles(recs), memberSets(canon(t, g.View())), "trial ", trial)
+	}
+}
+
+func TestArrivalOrderDoesNotMatter(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(2, 2))
+	rules := Rules{Unique: []idtypes.Namespace{idtypes.CRMID, idtypes.Email}, MaxIdentities: 4}
+	for trial := range 10 {
+		recs := randomRecords(rnd, 150, 80)
+		var want, wantCuts []string
+		for range 4 {
+			rnd.Shuffle(len(recs), func(i, j int) { recs[i], recs[j] = recs[j], recs[i] })
+			g := NewGraph(rules)
+			// Warm the dictionary in another order, so ordinals differ.
+			ids := []idtypes.ID{}
+			for _, r := range recs {
+				ids = append(ids, r.IDs...)
+			}
+			rnd.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+			for _, id := range ids {
+				g.Dictionary().Add(id)
+			}
+			linkAll(t, g, recs)
+			got, gotCuts := canon(t, g.View()), cutStrings(collectCuts(g.View()))
+			if want == nil {
+				want, wantCuts = got, gotCuts
+				continue
+			}
+			requireEqual(t, want, got, "trial ", trial)
+			requireEqual(t, wantCuts, gotCuts, "trial ", trial)
+		}
+	}
+}
+
+func TestLinkManyMatchesLink(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 3))
+	rules := Rules{Unique: []idtypes.Namespace{idtypes.CRMID}, MaxIdentities: 5, MaxPerRecord: 2}
+	recs := randomRecords(rnd, 500, 300)
+	one, many := NewGraph(rules), NewGraph(rules)
+	_, err := one.Erase(ecid(7))
+	requireNoError(t, err)
+	_, err = many.Erase(ecid(7))
+	requireNoError(t, err)
+	var b Batch
+	var linkErrs int
+	for _, r := range recs {
+		if err := one.Link(r.At, r.IDs...); err != nil {
+			linkErrs++
+		}
+		b.Add(r.At, r.IDs...)
+	}
+	b.Add(time.Time{}, ecid(1))
+	b.Add(at(1), ecid(1), idtypes.ID{})
+	b.Add(at(1))
+	rep, err := many.LinkMany(&b)
+	requireNoError(t, err)
+	requireEqual(t, canon(t, one.View()), canon(t, many.View()))
+	requireEqual(t, len(recs)+3, rep.Records)
+	requireTrue(t, rep.Rejected >= 2)
+	requireEqual(t, linkErrs+2, len(rep.Errors), "one error per Link error, and the two bad records")
+	requireErrorIs(t, rep.Errors[len(rep.Errors)-2], ErrTime)
+	requireEqual(t, len(recs), rep.Errors[len(rep.Errors)-2].Record)
+	requireErrorIs(t, rep.Errors[len(rep.Errors)-1], ErrInvalid)
+	requireEqual(t, 1, rep.Errors[len(rep.Errors)-1].Pos)
+	dropped := 0
+	for _, e := range rep.Errors {
+		if errors.Is(e, ErrErased) {
+			dropped++
+		}
+	}
+	requireEqual(t, dropped, rep.Dropped)
+	requireEqual(t, len(recs)+3, rep.Linked+rep.Rejected+1, "the empty record is neither")
+
+	// Reusing the batch after Reset.
+	b.Reset()
+	requireEqual(t, 0, b.Len())
+	b.Add(at(9), ecid(1000), ecid(1001))
+	rep, err = many.LinkMany(&b)
+	requireNoError(t, err)
+	requireEqual(t, 1, rep.Linked)
+	p1, _ := many.View().Profile(ecid(1000))
+	p2, _ := many.View().Profile(ecid(1001))
+	requireEqual(t, p1, p2)
+}
+
+func TestIncrementalMatchesFull(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(4, 4))
+	rules := Rules{Unique: []idtypes.Namespace{idtypes.CRMID, idtypes.Email}, MaxIdentities: 6}
+	for trial := range 6 {
+		g := NewGraph(rules)
+		recs := randomRecords(rnd, 400, 150)
+		var erased []idtypes.ID
+		for done := 0; done < len(recs); {
+			n := min(len(recs)-done, 1+rnd.IntN(30))
+			linkAllErased(t, g, recs[done:done+n])
+			done += n
+			if rnd.IntN(3) == 0 {
+				// Erase an identifier of a linked record, maybe one already erased.
+				e := recs[rnd.IntN(done)].IDs[0]
+				before := profilesByKey(g.View())
+				changed, err := g.Erase(e)
+				requireNoError(t, err)
+				erased = append(erased, e)
+				checkChanged(t, before, g.View(), changed)
+			}
+			v := g.View()
+			got := canon(t, v)
+			full, err := LoadGraph(g.Dictionary(), rules, g.Records())
+			requireNoError(t, err)
+			requireEqual(t, got, canon(t, full.View()), "trial ", trial, ": incremental == full rebuild")
+			requireEqual(t, cutStrings(collectCuts(v)), cutStrings(collectCuts(full.View())))
+			requireTrue(t, v.Profiles().Equal(full.View().Profiles()))
+			requireEqual(t, full.View().Namespaces(), v.Namespaces())
+			for _, e := range erased {
+				_, ok := v.Profile(e)
+				requireFalse(t, ok)
+			}
+		}
+	}
+}
+
+// profilesByKey describes each profile of a view as canon does, by key.
+func profilesByKey(v *View) map[Profile]string {
+	out := map[Profile]string{}
+	for k := range v.Profiles().All() {
+		p := Profile(k)
+		out[p] = prof(v.Key(p), slices.DeleteFunc(slices.Collect(v.Members(p)), func(id idtypes.ID) bool { return id == v.Key(p) })...)
+	}
+	return out
+}
+
+// checkChanged verifies Erase's changed list against the profiles before
+// (described before the erasure) and the view after: exactly the profiles
+// before that are not identical after.
+func checkChanged(t *testing.T, before map[Profile]string, after *View, changed []Profile) {
+	t.Helper()
+	afterCanon := canon(t, after)
+	want := []Profile{}
+	for p, s := range before {
+		if !slices.Contains(afterCanon, s) {
+			want = append(want, p)
+		}
+	}
+	slices.Sort(want)
+	requireEqual(t, want, append([]Profile{}, changed...))
+}
+
+func TestProject(t *testing.T) {
+	g := NewGraph(crmUnique)
+	e1, e2, e3, a := ecid(1), ecid(2), ecid(3), crm("A")
+	requireNoError(t, g.Link(at(1), e1))
+	requireNoError(t, g.Link(at(1), e2))
+	requireNoError(t, g.Link(at(1), e3))
+	v1 := g.View()
+	p1, _ := v1.Profile(e1)
+	p2, _ := v1.Profile(e2)
+	p3, _ := v1.Profile(e3)
+	aud := bitmap.Of(uint32(p1), uint32(p2), uint32(p3))
+
+	requireNoError(t, g.Link(at(2), a, e1))
+	requireNoError(t, g.Link(at(2), a, e2)) // e1, e2 merge under A
+	v2 := g.View()
+	pa, _ := v2.Profile(a)
+	q3, _ := v2.Profile(e3)
+	requireTrue(t, bitmap.Of(uint32(pa), uint32(q3)).Equal(v2.Project(aud)))
+
+	_, err := g.Erase(e3)
+	requireNoError(t, err)
+	v3 := g.View()
+	requireTrue(t, bitmap.Of(uint32(pa)).Equal(v3.Project(aud)), "the erased member drops out")
+	requireTrue(t, bitmap.Of(uint32(p1), uint32(p2)).Equal(v1.Project(aud)), "an old view drops the erased member too")
+	_, ok := v1.Profile(e3)
+	requireFalse(t, ok, "an old view hides the erased identifier too")
+	requireEqual(t, 0, len(slices.Collect(v1.Members(p3))))
+
+	_, err = g.Erase(a) // the profile splits back into its devices
+	requireNoError(t, err)
+	v4 := g.View()
+	requireTrue(t, bitmap.Of(uint32(p1), uint32(p2)).Equal(v4.Profiles()))
+	requireTrue(t, v4.Project(v3.Project(aud)).IsEmpty(), "a profile whose key was erased drops out")
+	requireTrue(t, bitmap.Of(uint32(p1), uint32(p2)).Equal(v4.Project(bitmap.Of(uint32(p1), uint32(p2)))))
+}

@@ -1,0 +1,223 @@
+package reconcile
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/idbits/idbits/idtypes"
+)
+
+func TestViewConcurrent(t *testing.T) {
+	g := NewGraph(Rules{Unique: []idtypes.Namespace{idtypes.CRMID}, MaxIdentities: 20})
+	const writers, readers, perWriter = 4, 3, 300
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range perWriter {
+				n := w*perWriter + i
+				err := g.Link(at(i%7), crm(fmt.Sprint("C", n%50)), ecid(n), ecid(n/3))
+				if err != nil && !errors.Is(err, ErrErased) {
+					t.Error(err)
+					return
+				}
+				if i%100 == 0 {
+					var b Batch
+					b.Add(at(i), ecid(n), ecid(n+1))
+					if _, err := g.LinkMany(&b); err != nil {
+						t.Error(err)
+					}
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for i := range 20 {
+			if _, err := g.Erase(ecid(i * 17)); err != nil {
+				t.Error(err)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	})
+	wg.Go(func() {
+		for i := range 20 {
+			if _, err := g.Simulate(Record{At: at(9), IDs: []idtypes.ID{crm("C1"), ecid(i)}}); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	for range readers {
+		wg.Go(func() {
+			for range 30 {
+				v := g.View()
+				n := 0
+				for k := range v.Profiles().All() {
+					for m := range v.MemberOrds(Profile(k)) {
+						if p, ok := v.ProfileOf(m); ok && p != Profile(k) {
+							t.Errorf("member %d of %d maps to %d", m, k, p)
+						}
+						n++
+					}
+				}
+				_ = v.Namespaces()
+				for range v.Cuts() {
+				}
+				for range g.Records() {
+				}
+			}
+		})
+	}
+	wg.Wait()
+	full, err := LoadGraph(g.Dictionary(), g.Rules(), g.Records())
+	requireNoError(t, err)
+	requireEqual(t, canon(t, full.View()), canon(t, g.View()))
+}
+
+func TestRecordsAndLoadGraph(t *testing.T) {
+	g := NewGraph(crmUnique)
+	requireNoError(t, g.Link(at(1), crm("A"), ecid(1)))
+	requireNoError(t, g.Link(at(2).In(time.FixedZone("x", 3600)), ecid(2), crm("A"), ecid(3)))
+	requireNoError(t, g.Link(at(3), ecid(4)))
+	_, err := g.Erase(ecid(4))
+	requireNoError(t, err)
+	var times []time.Time
+	var recs [][]idtypes.ID
+	for at, ords := range g.Records() {
+		times = append(times, at)
+		var ids []idtypes.ID
+		for _, o := range ords {
+			id, _ := g.Dictionary().ID(o)
+			ids = append(ids, id)
+		}
+		recs = append(recs, ids)
+	}
+	requireEqual(t, []time.Time{at(1), at(2)}, times, "UTC, the emptied record skipped")
+	requireEqual(t, [][]idtypes.ID{{crm("A"), ecid(1)}, {crm("A"), ecid(2), ecid(3)}}, recs, "join order")
+
+	// Rebuild under other rules: order and duplicates do not matter.
+	h, err := LoadGraph(g.Dictionary(), Rules{MaxIdentities: 2}, g.Records())
+	requireNoError(t, err)
+	requireEqual(t, 3, h.View().Len(), "A with its newest device, two devices cut")
+
+	// Stop early.
+	n := 0
+	for range g.Records() {
+		n++
+		break
+	}
+	requireEqual(t, 1, n)
+
+	bad := func(yield func(time.Time, []uint32) bool) { yield(at(1), []uint32{0, 999}) }
+	_, err = LoadGraph(g.Dictionary(), Rules{}, bad)
+	requireErrorIs(t, err, ErrUnknownOrdinal)
+	var re *RecordError
+	requireTrue(t, errors.As(err, &re))
+	requireEqual(t, 1, re.Pos)
+	tooMany := func(yield func(time.Time, []uint32) bool) { yield(at(1), []uint32{0, 1, 2}) }
+	_, err = LoadGraph(g.Dictionary(), Rules{MaxPerRecord: 2}, tooMany)
+	requireErrorIs(t, err, ErrTooMany)
+	badTime := func(yield func(time.Time, []uint32) bool) { yield(time.Time{}, []uint32{0}) }
+	_, err = LoadGraph(g.Dictionary(), Rules{}, badTime)
+	requireErrorIs(t, err, ErrTime)
+}
+
+func TestSimulate(t *testing.T) {
+	g := NewGraph(crmUnique)
+	e, a, b := ecid(1), crm("A"), crm("B")
+	requireNoError(t, g.Link(at(1), a, e))
+	requireNoError(t, g.Link(at(1), b, ecid(2)))
+	requireNoError(t, g.Link(at(1), ecid(30)))
+	v := g.View()
+	dictLen := g.Dictionary().Len()
+	pa, _ := v.Profile(a)
+	pb, _ := v.Profile(b)
+
+	// B logs in on A's device: the device would move to B.
+	sim, err := g.Simulate(Record{At: at(2), IDs: []idtypes.ID{e, b}})
+	requireNoError(t, err)
+	requireEqual(t, 0, sim.Merged)
+	requireEqual(t, 0, sim.Created)
+	requireEqual(t, 0, sim.Split)
+	requireEqual(t, 2, sim.Changed)
+	requireEqual(t, 1, sim.Moved)
+	requireEqual(t, 2, len(sim.Profiles))
+	requireEqual(t, SimulatedProfile{Key: a, Members: []idtypes.ID{a}, Before: []Profile{pa}}, sim.Profiles[0])
+	requireEqual(t, b, sim.Profiles[1].Key)
+	requireEqual(t, 3, len(sim.Profiles[1].Members))
+	requireEqual(t, []Profile{pa, pb}, sim.Profiles[1].Before, "e comes from A")
+	requireEqual(t, cutStrings([]Cut{{Record: Record{At: at(1), IDs: []idtypes.ID{a, e}}, ID: e, Rule: RuleUnique, Namespace: idtypes.CRMID}}), cutStrings(sim.Cuts))
+	requireTrue(t, v == g.View(), "the graph did not change")
+	requireEqual(t, dictLen, g.Dictionary().Len(), "nor its dictionary")
+
+	// A merge and a creation.
+	c, f := crm("C"), ecid(50)
+	p30, _ := v.Profile(ecid(30))
+	sim, err = g.Simulate(
+		Record{At: at(3), IDs: []idtypes.ID{ecid(30), e}},
+		Record{At: at(3), IDs: []idtypes.ID{c, f}},
+	)
+	requireNoError(t, err)
+	requireEqual(t, 1, sim.Merged)
+	requireEqual(t, 1, sim.Created)
+	requireEqual(t, 0, sim.Changed)
+	requireEqual(t, 0, sim.Moved)
+	requireEqual(t, 0, len(sim.Cuts))
+	requireEqual(t, 2, len(sim.Profiles))
+	want := []Profile{pa, p30}
+	slices.Sort(want)
+	requireEqual(t, SimulatedProfile{Key: a, Members: sim.Profiles[0].Members, Before: want}, sim.Profiles[0])
+	requireEqual(t, prof(a, e, ecid(30)), prof(a, sim.Profiles[0].Members[1:]...))
+	requireEqual(t, SimulatedProfile{Key: c, Members: []idtypes.ID{c, f}}, sim.Profiles[1])
+	requireEqual(t, dictLen, g.Dictionary().Len())
+
+	// A split can only come from erasure, which Simulate does not do; an
+	// erased identifier is ignored.
+	_, err = g.Erase(ecid(2))
+	requireNoError(t, err)
+	sim, err = g.Simulate(Record{At: at(4), IDs: []idtypes.ID{ecid(2), ecid(60)}})
+	requireNoError(t, err)
+	requireEqual(t, 1, sim.Created)
+	requireEqual(t, []idtypes.ID{ecid(60)}, sim.Profiles[0].Members)
+
+	_, err = g.Simulate(Record{At: at(1), IDs: []idtypes.ID{{}}})
+	requireErrorIs(t, err, ErrInvalid)
+	_, err = g.Simulate(Record{IDs: []idtypes.ID{e}})
+	requireErrorIs(t, err, ErrTime)
+}
+
+func TestSimulateMatchesLink(t *testing.T) {
+	rules := Rules{Unique: []idtypes.Namespace{idtypes.CRMID, idtypes.Email}, MaxIdentities: 5}
+	for trial := range 10 {
+		rnd := newRand(uint64(trial))
+		recs := randomRecords(rnd, 100, 60)
+		extra := randomRecords(rnd, 5, 80)
+		g := NewGraph(rules)
+		linkAll(t, g, recs)
+		before := profilesByKey(g.View())
+		sim, err := g.Simulate(extra...)
+		requireNoError(t, err)
+		h := NewGraph(rules)
+		linkAll(t, h, append(slices.Clone(recs), extra...))
+		after := canon(t, h.View())
+		// Every profile after is either unchanged or listed by Simulate.
+		var listed []string
+		for _, p := range sim.Profiles {
+			listed = append(listed, prof(p.Key, p.Members[1:]...))
+		}
+		unchanged := map[string]bool{}
+		for _, s := range before {
+			unchanged[s] = true
+		}
+		for _, s := range after {
+			if !unchanged[s] {
+				requireTrue(t, slices.Contains(listed, s), "trial ", trial, ": ", s, " not in ", listed)
+			}
+		}
+		for _, s := range listed {
+			requireTrue(t, slices.Contains(after, s) && !unchanged[s], s)
+		}
+	}
+}
