@@ -3,6 +3,7 @@ package bench_test
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"slices"
 	"testing"
@@ -223,4 +224,48 @@ func TestLineKindFlawString(t *testing.T) {
 	assert.Equal(t, []string{"length", "character", "range", "blocked", "empty", "email", "namespace", "too long", "Flaw(9)"}, names)
 	assert.Equal(t, "Flaw(0)", bench.Flaw(0).String())
 	assert.True(t, errors.Is(idtypes.ErrSyntax, flawErr[bench.FlawLength]))
+}
+
+// FuzzWorld generates small worlds and segments from any configuration,
+// NaNs and infinities included: nothing panics, every identity is valid and
+// the segment's counts match its lines.
+func FuzzWorld(f *testing.F) {
+	f.Add(uint64(1), 100, 2.5, 0.7, 0.6, 0.3, 0.02, 0.01, 0.1, 0.1, uint16(idtypes.ECID), false)
+	f.Add(uint64(2), 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, uint16(0), true)
+	f.Add(uint64(3), -5, math.Inf(1), math.NaN(), -1.0, 2.0, math.Inf(-1), math.NaN(), math.Inf(1), -0.5, uint16(idtypes.CRMID), true)
+	f.Add(uint64(4), 2000, 1e9, 1.0, 1.0, 1.0, 1.0, 1.0, 0.9, 0.9, uint16(idtypes.EmailSHA256), false)
+	f.Fuzz(func(t *testing.T, seed uint64, people int, ecids, crm, email, phone, shared, density, unknown, malformed float64, ns uint16, clustered bool) {
+		people %= 300 // small worlds, fast enough to fuzz; a negative count means the default
+		w := bench.Generate(bench.Config{Seed: seed, People: people, ECIDsPerPerson: ecids,
+			CRMShare: crm, EmailShare: email, PhoneShare: phone, SharedShare: shared})
+		for i, id := range w.Identities() {
+			if !id.IsValid() {
+				t.Fatalf("identity %d is invalid", i)
+			}
+		}
+		s := w.Segment(bench.SegmentSpec{Seed: seed, Density: density, Clustered: clustered,
+			Namespace: idtypes.Namespace(ns), Unknown: unknown, Malformed: malformed})
+		var counts [4]int
+		for l := range s.Lines() {
+			counts[l.Kind]++
+			if l.Kind == bench.Malformed {
+				if _, err := idtypes.Parse(s.Namespace(), l.Value); err == nil {
+					t.Fatalf("malformed %v value %q parses", s.Namespace(), l.Value)
+				}
+			} else if !l.ID.IsValid() {
+				t.Fatalf("%v line with an invalid ID", l.Kind)
+			}
+		}
+		for k := bench.Known; k <= bench.Malformed; k++ {
+			if counts[k] != s.Count(k) {
+				t.Fatalf("%d %v lines, Count says %d", counts[k], k, s.Count(k))
+			}
+		}
+		if err := s.WriteCSV(io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.WriteAAMOutbound(io.Discard, s.Namespace(), []bench.AAMSegment{{SID: 1, Members: s}}); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
