@@ -122,6 +122,7 @@ func ReadCSV(r io.Reader, opts CSVOptions) iter.Seq2[Line, error] {
 			yield(Line{}, err)
 			return
 		}
+		c.keep = max(cols.id, cols.status) + 1
 		for {
 			err := c.record()
 			if err == io.EOF {
@@ -221,8 +222,8 @@ func (c *csvReader) header(opts *CSVOptions) (csvCols, error) {
 // row turns the current record into a Line, or a *LineError.
 func (c *csvReader) row(cols csvCols) (Line, error) {
 	need := max(cols.id, cols.status) + 1
-	if len(c.ends) < need {
-		return Line{}, lineError(&c.cur, "", fmt.Errorf("%w: row has %d fields, want at least %d", ErrFormat, len(c.ends), need))
+	if c.nf < need {
+		return Line{}, lineError(&c.cur, "", fmt.Errorf("%w: row has %d fields, want at least %d", ErrFormat, c.nf, need))
 	}
 	id, err := parseValue(cols.ns, c.field(cols.id))
 	if err != nil {
@@ -259,6 +260,8 @@ type csvReader struct {
 	cur  line   // its first line; cur.text stays valid until the next record
 	buf  []byte // its fields, unquoted, back to back
 	ends []int  // the end of each field in buf
+	nf   int    // how many fields it has
+	keep int    // how many fields to keep in buf and ends; 0 keeps all
 	raw  []byte // its lines after the first, as read, kept to be read again if it is bad
 	text []byte // the start of cur.text, when the record spans lines
 
@@ -318,7 +321,7 @@ func (c *csvReader) record() error {
 			continue
 		}
 		c.cur = l
-		c.buf, c.ends, c.raw = c.buf[:0], c.ends[:0], c.raw[:0]
+		c.buf, c.ends, c.raw, c.nf = c.buf[:0], c.ends[:0], c.raw[:0], 0
 		done, err := c.feed(l.text, false)
 		if err != nil {
 			return lineError(&c.cur, "", err)
@@ -376,11 +379,14 @@ func (c *csvReader) blank(b []byte) bool {
 }
 
 // feed parses one line of a record. cont says the line continues a quoted
-// field. It reports whether the record is complete.
+// field. It reports whether the record is complete. It keeps the content of
+// the first c.keep fields only (all if c.keep is 0), so that wide files
+// cost no more than the columns read.
 func (c *csvReader) feed(text []byte, cont bool) (done bool, err error) {
 	i := 0
 	quoted := cont
-	if cont {
+	want := c.keep == 0 || c.nf < c.keep
+	if cont && want {
 		c.buf = append(c.buf, '\n')
 	}
 	for {
@@ -398,8 +404,11 @@ func (c *csvReader) feed(text []byte, cont bool) (done bool, err error) {
 			if bytes.IndexByte(f, '"') >= 0 {
 				return true, errBareQuote
 			}
-			c.buf = append(c.buf, f...)
-			c.ends = append(c.ends, len(c.buf))
+			if want {
+				c.buf = append(c.buf, f...)
+			}
+			c.endField(want)
+			want = c.keep == 0 || c.nf < c.keep
 			if j < 0 {
 				return true, nil
 			}
@@ -408,18 +417,25 @@ func (c *csvReader) feed(text []byte, cont bool) (done bool, err error) {
 		}
 		j := bytes.IndexByte(text[i:], '"')
 		if j < 0 {
-			c.buf = append(c.buf, text[i:]...)
+			if want {
+				c.buf = append(c.buf, text[i:]...)
+			}
 			return false, nil
 		}
-		c.buf = append(c.buf, text[i:i+j]...)
+		if want {
+			c.buf = append(c.buf, text[i:i+j]...)
+		}
 		i += j + 1
 		if i < len(text) && text[i] == '"' {
-			c.buf = append(c.buf, '"')
+			if want {
+				c.buf = append(c.buf, '"')
+			}
 			i++
 			continue
 		}
 		quoted = false
-		c.ends = append(c.ends, len(c.buf))
+		c.endField(want)
+		want = c.keep == 0 || c.nf < c.keep
 		if i == len(text) {
 			return true, nil
 		}
@@ -428,6 +444,14 @@ func (c *csvReader) feed(text []byte, cont bool) (done bool, err error) {
 		}
 		i++
 	}
+}
+
+// endField ends the current field, recording where it ends if it is kept.
+func (c *csvReader) endField(keep bool) {
+	if keep {
+		c.ends = append(c.ends, len(c.buf))
+	}
+	c.nf++
 }
 
 // WriteCSV writes lines as a CSV file that [ReadCSV] reads back with the

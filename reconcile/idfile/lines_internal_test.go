@@ -124,3 +124,19 @@ func TestCut(t *testing.T) {
 		t.Errorf("cut(short) = %q", got)
 	}
 }
+
+func TestCSVWideRowsKeepOnlyReadColumns(t *testing.T) {
+	// A row of a quarter million fields, of which only the first two are read,
+	// keeps two field ends and the bytes of two fields.
+	row := "u-1,realized" + strings.Repeat(",x", 1<<18) + "\n"
+	c := &csvReader{lr: newLineReader(strings.NewReader(row), DefaultMaxLine), max: DefaultMaxLine, comma: ',', keep: 2}
+	if err := c.record(); err != nil {
+		t.Fatal(err)
+	}
+	if c.nf != 2+1<<18 || len(c.ends) != 2 || string(c.field(0)) != "u-1" || string(c.field(1)) != "realized" {
+		t.Fatalf("record: %d fields, ends %v, buf %q", c.nf, c.ends, c.buf)
+	}
+	if cap(c.buf) > 64 || cap(c.ends) > 64 {
+		t.Errorf("kept %d bytes and %d field ends for two fields", cap(c.buf), cap(c.ends))
+	}
+}
