@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/idbits/idbits/idtypes"
+	"github.com/stretchr/testify/require"
 )
 
 func TestEraseOnlyDeclaredID(t *testing.T) {
@@ -14,49 +15,49 @@ func TestEraseOnlyDeclaredID(t *testing.T) {
 	g := NewGraph(crmUnique)
 	a := crm("A")
 	for i := 1; i <= 3; i++ {
-		requireNoError(t, g.Link(at(i), a, ecid(i)))
+		require.NoError(t, g.Link(at(i), a, ecid(i)))
 	}
-	requireNoError(t, g.Link(at(4), ecid(9))) // an unrelated profile
+	require.NoError(t, g.Link(at(4), ecid(9))) // an unrelated profile
 	before := g.View()
 	pa, _ := before.Profile(a)
 	p9, _ := before.Profile(ecid(9))
-	requireEqual(t, []string{prof(a, ecid(1), ecid(2), ecid(3)), prof(ecid(9))}, canon(t, before))
+	require.Equal(t, []string{prof(a, ecid(1), ecid(2), ecid(3)), prof(ecid(9))}, canon(t, before))
 
 	changed, err := g.Erase(a)
-	requireNoError(t, err)
-	requireEqual(t, []Profile{pa}, changed)
+	require.NoError(t, err)
+	require.Equal(t, []Profile{pa}, changed)
 	after := g.View()
-	requireEqual(t, []string{prof(ecid(1)), prof(ecid(2)), prof(ecid(3)), prof(ecid(9))}, canon(t, after))
+	require.Equal(t, []string{prof(ecid(1)), prof(ecid(2)), prof(ecid(3)), prof(ecid(9))}, canon(t, after))
 	q9, _ := after.Profile(ecid(9))
-	requireEqual(t, p9, q9, "untouched profiles keep their key")
-	requireEqual(t, NamespaceCount{idtypes.CRMID, 0, 0}, after.Count(idtypes.CRMID))
-	requireTrue(t, g.Dictionary().Erased(uint32(pa)))
+	require.Equal(t, p9, q9, "untouched profiles keep their key")
+	require.Equal(t, NamespaceCount{idtypes.CRMID, 0, 0}, after.Count(idtypes.CRMID))
+	require.True(t, g.Dictionary().Erased(uint32(pa)))
 	_, ok := g.Dictionary().Lookup(a)
-	requireFalse(t, ok)
+	require.False(t, ok)
 
 	// Nothing leaks: not the old view, not the records, not the cuts.
-	requireEqual(t, idtypes.ID{}, before.Key(pa))
-	requireEqual(t, []idtypes.ID{ecid(1), ecid(2), ecid(3)}, sortIDs(slices.Collect(before.Members(pa))), "the devices, not A")
+	require.Equal(t, idtypes.ID{}, before.Key(pa))
+	require.Equal(t, []idtypes.ID{ecid(1), ecid(2), ecid(3)}, sortIDs(slices.Collect(before.Members(pa))), "the devices, not A")
 	for _, ords := range g.Records() {
-		requireFalse(t, slices.Contains(ords, uint32(pa)))
+		require.False(t, slices.Contains(ords, uint32(pa)))
 	}
 
 	// Erasing again changes nothing.
 	changed, err = g.Erase(a)
-	requireNoError(t, err)
-	requireEqual(t, 0, len(changed))
+	require.NoError(t, err)
+	require.Equal(t, 0, len(changed))
 }
 
 func TestEraseThenOldRecordReplayed(t *testing.T) {
 	g := NewGraph(crmUnique)
 	a := crm("A")
-	requireNoError(t, g.Link(at(1), a, ecid(1), ecid(2)))
+	require.NoError(t, g.Link(at(1), a, ecid(1), ecid(2)))
 	_, err := g.Erase(a)
-	requireNoError(t, err)
-	requireErrorIs(t, g.Link(at(1), a, ecid(1), ecid(2)), ErrErased)
-	requireEqual(t, []string{prof(ecid(1), ecid(2))}, canon(t, g.View()), "the record stays without the erased ID")
+	require.NoError(t, err)
+	require.ErrorIs(t, g.Link(at(1), a, ecid(1), ecid(2)), ErrErased)
+	require.Equal(t, []string{prof(ecid(1), ecid(2))}, canon(t, g.View()), "the record stays without the erased ID")
 	for c := range g.View().Cuts() {
-		requireFalse(t, slices.Contains(c.Record.IDs, a))
+		require.False(t, slices.Contains(c.Record.IDs, a))
 	}
 }
 
@@ -65,28 +66,28 @@ func TestEraseUncuts(t *testing.T) {
 	// frees e, which joins A: both profiles change.
 	g := NewGraph(crmUnique)
 	e, a, b := ecid(1), crm("A"), crm("B")
-	requireNoError(t, g.Link(at(1), a, e))
-	requireNoError(t, g.Link(at(2), b, e))
+	require.NoError(t, g.Link(at(1), a, e))
+	require.NoError(t, g.Link(at(2), b, e))
 	v := g.View()
 	pa, _ := v.Profile(a)
 	pb, _ := v.Profile(b)
 	changed, err := g.Erase(b)
-	requireNoError(t, err)
+	require.NoError(t, err)
 	want := []Profile{pa, pb}
 	slices.Sort(want)
-	requireEqual(t, want, changed)
-	requireEqual(t, []string{prof(a, e)}, canon(t, g.View()))
-	requireEqual(t, 0, len(collectCuts(g.View())))
+	require.Equal(t, want, changed)
+	require.Equal(t, []string{prof(a, e)}, canon(t, g.View()))
+	require.Equal(t, 0, len(collectCuts(g.View())))
 }
 
 func TestEraseInvalid(t *testing.T) {
 	g := NewGraph(Rules{})
-	requireNoError(t, g.Link(at(1), ecid(1), ecid(2)))
+	require.NoError(t, g.Link(at(1), ecid(1), ecid(2)))
 	_, err := g.Erase(ecid(1), idtypes.ID{})
-	requireErrorIs(t, err, ErrInvalid)
-	requireEqual(t, 1, g.View().Len(), "nothing erased")
+	require.ErrorIs(t, err, ErrInvalid)
+	require.Equal(t, 1, g.View().Len(), "nothing erased")
 	_, ok := g.View().Profile(ecid(1))
-	requireTrue(t, ok)
+	require.True(t, ok)
 }
 
 func TestEraseCommutesWithReplay(t *testing.T) {
@@ -100,12 +101,12 @@ func TestEraseCommutesWithReplay(t *testing.T) {
 		g1 := NewGraph(rules)
 		linkAll(t, g1, recs)
 		_, err := g1.Erase(victims...)
-		requireNoError(t, err)
+		require.NoError(t, err)
 		g2 := NewGraph(rules)
 		_, err = g2.Erase(victims...)
-		requireNoError(t, err)
+		require.NoError(t, err)
 		linkAllErased(t, g2, recs)
-		requireEqual(t, canon(t, g1.View()), canon(t, g2.View()), "trial ", trial)
-		requireEqual(t, cutStrings(collectCuts(g1.View())), cutStrings(collectCuts(g2.View())))
+		require.Equal(t, canon(t, g1.View()), canon(t, g2.View()), "trial %d", trial)
+		require.Equal(t, cutStrings(collectCuts(g1.View())), cutStrings(collectCuts(g2.View())))
 	}
 }

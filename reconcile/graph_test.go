@@ -9,6 +9,7 @@ import (
 
 	"github.com/idbits/idbits/bitmap"
 	"github.com/idbits/idbits/idtypes"
+	"github.com/stretchr/testify/require"
 )
 
 var crmUnique = Rules{Unique: []idtypes.Namespace{idtypes.CRMID}}
@@ -18,86 +19,86 @@ func TestLinkErrors(t *testing.T) {
 	var re *RecordError
 
 	err := g.Link(t0, ecid(1), idtypes.ID{}, ecid(2))
-	requireErrorIs(t, err, ErrInvalid)
-	requireTrue(t, errors.As(err, &re))
-	requireEqual(t, 1, re.Pos, "the position of the zero ID")
+	require.ErrorIs(t, err, ErrInvalid)
+	require.True(t, errors.As(err, &re))
+	require.Equal(t, 1, re.Pos, "the position of the zero ID")
 
 	err = g.Link(t0, ecid(1), ecid(2), ecid(3), ecid(4))
-	requireErrorIs(t, err, ErrTooMany)
-	requireTrue(t, errors.As(err, &re))
-	requireEqual(t, -1, re.Pos)
+	require.ErrorIs(t, err, ErrTooMany)
+	require.True(t, errors.As(err, &re))
+	require.Equal(t, -1, re.Pos)
 
-	requireErrorIs(t, g.Link(time.Time{}, ecid(1)), ErrTime)
-	requireErrorIs(t, g.Link(time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC), ecid(1)), ErrTime)
+	require.ErrorIs(t, g.Link(time.Time{}, ecid(1)), ErrTime)
+	require.ErrorIs(t, g.Link(time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC), ecid(1)), ErrTime)
 
 	n := 0
 	for range g.Records() {
 		n++
 	}
-	requireEqual(t, 0, n, "nothing recorded")
-	requireEqual(t, 0, g.View().Len())
-	requireEqual(t, 0, g.Dictionary().Len(), "nothing added")
+	require.Equal(t, 0, n, "nothing recorded")
+	require.Equal(t, 0, g.View().Len())
+	require.Equal(t, 0, g.Dictionary().Len(), "nothing added")
 
 	// Duplicates collapse: four identifiers, three distinct, fit.
-	requireNoError(t, g.Link(t0, ecid(1), ecid(2), ecid(1), ecid(3)))
-	requireNoError(t, g.Link(t0))
+	require.NoError(t, g.Link(t0, ecid(1), ecid(2), ecid(1), ecid(3)))
+	require.NoError(t, g.Link(t0))
 	for _, ords := range g.Records() {
-		requireEqual(t, 3, len(ords))
+		require.Equal(t, 3, len(ords))
 	}
-	requireEqual(t, []string{prof(ecid(1), ecid(2), ecid(3))}, canon(t, g.View()))
-	requireEqual(t, 0, len(collectCuts(g.View())))
+	require.Equal(t, []string{prof(ecid(1), ecid(2), ecid(3))}, canon(t, g.View()))
+	require.Equal(t, 0, len(collectCuts(g.View())))
 }
 
 func TestLinkErased(t *testing.T) {
 	g := NewGraph(crmUnique)
 	a := crm("A")
-	requireNoError(t, g.Link(at(1), a, ecid(1)))
+	require.NoError(t, g.Link(at(1), a, ecid(1)))
 	_, err := g.Erase(a)
-	requireNoError(t, err)
+	require.NoError(t, err)
 
 	// Replaying the old record: a is dropped and reported, ecid(1) recorded.
 	err = g.Link(at(1), ecid(2), a, ecid(1))
-	requireErrorIs(t, err, ErrErased)
+	require.ErrorIs(t, err, ErrErased)
 	var re *RecordError
-	requireTrue(t, errors.As(err, &re))
-	requireEqual(t, 1, re.Pos)
-	requireEqual(t, a, re.ID)
-	requireEqual(t, []string{prof(ecid(1), ecid(2))}, canon(t, g.View()))
+	require.True(t, errors.As(err, &re))
+	require.Equal(t, 1, re.Pos)
+	require.Equal(t, a, re.ID)
+	require.Equal(t, []string{prof(ecid(1), ecid(2))}, canon(t, g.View()))
 	_, ok := g.View().Profile(a)
-	requireFalse(t, ok)
+	require.False(t, ok)
 
 	// Only erased identifiers: nothing to record.
-	requireErrorIs(t, g.Link(at(2), a), ErrErased)
-	requireEqual(t, 1, g.View().Len())
+	require.ErrorIs(t, g.Link(at(2), a), ErrErased)
+	require.Equal(t, 1, g.View().Len())
 
 	// Never seen, erased first: it can never be linked.
 	b := crm("B")
 	_, err = g.Erase(b)
-	requireNoError(t, err)
-	requireErrorIs(t, g.Link(at(3), b, ecid(7)), ErrErased)
+	require.NoError(t, err)
+	require.ErrorIs(t, g.Link(at(3), b, ecid(7)), ErrErased)
 	_, ok = g.View().Profile(b)
-	requireFalse(t, ok)
+	require.False(t, ok)
 	_, ok = g.View().Profile(ecid(7))
-	requireTrue(t, ok)
+	require.True(t, ok)
 }
 
 func TestSharedDevice(t *testing.T) {
 	g := NewGraph(crmUnique)
 	e, a, b := ecid(1), crm("A"), crm("B")
-	requireNoError(t, g.Link(at(1), e, a))
-	requireNoError(t, g.Link(at(2), e, b))
+	require.NoError(t, g.Link(at(1), e, a))
+	require.NoError(t, g.Link(at(2), e, b))
 	v := g.View()
-	requireEqual(t, []string{prof(a), prof(b, e)}, canon(t, v), "the newest login wins the device")
+	require.Equal(t, []string{prof(a), prof(b, e)}, canon(t, v), "the newest login wins the device")
 	cuts := collectCuts(v)
-	requireEqual(t, 1, len(cuts))
-	requireEqual(t, Cut{Record: Record{At: at(1), IDs: []idtypes.ID{a, e}}, ID: e, Rule: RuleUnique, Namespace: idtypes.CRMID}, cuts[0])
+	require.Equal(t, 1, len(cuts))
+	require.Equal(t, Cut{Record: Record{At: at(1), IDs: []idtypes.ID{a, e}}, ID: e, Rule: RuleUnique, Namespace: idtypes.CRMID}, cuts[0])
 
-	requireNoError(t, g.Link(at(3), a, e))
+	require.NoError(t, g.Link(at(3), a, e))
 	v2 := g.View()
-	requireEqual(t, []string{prof(a, e), prof(b)}, canon(t, v2), "a later login moves the device back")
-	requireEqual(t, 2, len(canon(t, v)), "the old view is unchanged")
+	require.Equal(t, []string{prof(a, e), prof(b)}, canon(t, v2), "a later login moves the device back")
+	require.Equal(t, 2, len(canon(t, v)), "the old view is unchanged")
 	pb, _ := v.Profile(b)
-	requireTrue(t, slices.Contains(slices.Collect(v.Members(pb)), e), "old view: e still with B")
+	require.True(t, slices.Contains(slices.Collect(v.Members(pb)), e), "old view: e still with B")
 }
 
 func TestCRMReusedByMistake(t *testing.T) {
@@ -107,11 +108,11 @@ func TestCRMReusedByMistake(t *testing.T) {
 	rules := Rules{Unique: []idtypes.Namespace{idtypes.Email, idtypes.CRMID}, Priority: []idtypes.Namespace{idtypes.Email, idtypes.CRMID}}
 	g := NewGraph(rules)
 	x, ann, bob := crm("X"), email("ann@example.com"), email("bob@example.com")
-	requireNoError(t, g.Link(at(1), x, ann, ecid(1)))
-	requireNoError(t, g.Link(at(2), x, bob, ecid(2)))
-	requireEqual(t, []string{prof(ann, ecid(1)), prof(bob, x, ecid(2))}, canon(t, g.View()))
+	require.NoError(t, g.Link(at(1), x, ann, ecid(1)))
+	require.NoError(t, g.Link(at(2), x, bob, ecid(2)))
+	require.Equal(t, []string{prof(ann, ecid(1)), prof(bob, x, ecid(2))}, canon(t, g.View()))
 	cuts := cutStrings(collectCuts(g.View()))
-	requireEqual(t, 1, len(cuts), cuts)
+	require.Equal(t, 1, len(cuts), cuts)
 }
 
 func TestMaxIdentities(t *testing.T) {
@@ -119,32 +120,32 @@ func TestMaxIdentities(t *testing.T) {
 	g := NewGraph(Rules{MaxIdentities: 50})
 	cookie := ecid(0)
 	for i := 1; i <= 60; i++ {
-		requireNoError(t, g.Link(at(i), cookie, email("p"+string(rune('a'+i%26))+string(rune('a'+i/26))+"@example.com")))
+		require.NoError(t, g.Link(at(i), cookie, email("p"+string(rune('a'+i%26))+string(rune('a'+i/26))+"@example.com")))
 	}
 	v := g.View()
 	p, ok := v.Profile(cookie)
-	requireTrue(t, ok)
-	requireEqual(t, 50, len(slices.Collect(v.MemberOrds(p))))
+	require.True(t, ok)
+	require.Equal(t, 50, len(slices.Collect(v.MemberOrds(p))))
 	cuts := collectCuts(v)
 	// The cookie and the 49 newest emails; the 11 oldest logins are cut.
-	requireEqual(t, 11, len(cuts))
+	require.Equal(t, 11, len(cuts))
 	for _, c := range cuts {
-		requireEqual(t, RuleMaxIdentities, c.Rule)
-		requireEqual(t, cookie, c.ID)
-		requireTrue(t, c.Record.At.Before(at(12)), "the oldest are cut: ", c.Record.At)
+		require.Equal(t, RuleMaxIdentities, c.Rule)
+		require.Equal(t, cookie, c.ID)
+		require.True(t, c.Record.At.Before(at(12)), "the oldest are cut: %v", c.Record.At)
 	}
-	requireEqual(t, 12, v.Len())
-	requireEqual(t, NamespaceCount{idtypes.Email, 60, 12}, v.Count(idtypes.Email))
-	requireEqual(t, NamespaceCount{idtypes.ECID, 1, 1}, v.Count(idtypes.ECID))
-	requireEqual(t, NamespaceCount{idtypes.CRMID, 0, 0}, v.Count(idtypes.CRMID))
-	requireEqual(t, []NamespaceCount{{idtypes.ECID, 1, 1}, {idtypes.Email, 60, 12}}, v.Namespaces())
+	require.Equal(t, 12, v.Len())
+	require.Equal(t, NamespaceCount{idtypes.Email, 60, 12}, v.Count(idtypes.Email))
+	require.Equal(t, NamespaceCount{idtypes.ECID, 1, 1}, v.Count(idtypes.ECID))
+	require.Equal(t, NamespaceCount{idtypes.CRMID, 0, 0}, v.Count(idtypes.CRMID))
+	require.Equal(t, []NamespaceCount{{idtypes.ECID, 1, 1}, {idtypes.Email, 60, 12}}, v.Namespaces())
 }
 
 func TestKeys(t *testing.T) {
 	g := NewGraph(Rules{Priority: []idtypes.Namespace{idtypes.CRMID}})
-	requireNoError(t, g.Link(at(1), ecid(2), email("z@example.com"), ecid(1), crm("K")))
-	requireNoError(t, g.Link(at(1), ecid(4), ecid(3)))
-	requireNoError(t, g.Link(at(1), email("b@example.com"), ecid(5)))
+	require.NoError(t, g.Link(at(1), ecid(2), email("z@example.com"), ecid(1), crm("K")))
+	require.NoError(t, g.Link(at(1), ecid(4), ecid(3)))
+	require.NoError(t, g.Link(at(1), email("b@example.com"), ecid(5)))
 	v := g.View()
 	for _, tc := range []struct{ member, key idtypes.ID }{
 		{ecid(1), crm("K")},                // listed first
@@ -153,15 +154,15 @@ func TestKeys(t *testing.T) {
 		{email("z@example.com"), crm("K")},
 	} {
 		p, ok := v.Profile(tc.member)
-		requireTrue(t, ok)
-		requireEqual(t, tc.key, v.Key(p), tc.member.Text())
+		require.True(t, ok)
+		require.Equal(t, tc.key, v.Key(p), tc.member.Text())
 		o, _ := g.Dictionary().Lookup(tc.key)
-		requireEqual(t, Profile(o), p)
+		require.Equal(t, Profile(o), p)
 	}
-	requireEqual(t, idtypes.ID{}, v.Key(Profile(12345)))
-	requireEqual(t, 0, len(slices.Collect(v.Members(Profile(12345)))))
+	require.Equal(t, idtypes.ID{}, v.Key(Profile(12345)))
+	require.Equal(t, 0, len(slices.Collect(v.Members(Profile(12345)))))
 	_, ok := v.ProfileOf(12345)
-	requireFalse(t, ok)
+	require.False(t, ok)
 }
 
 func minID(a, b idtypes.ID) idtypes.ID {
@@ -177,7 +178,7 @@ func TestNoRulesMatchesNaive(t *testing.T) {
 		recs := randomRecords(rnd, 1+rnd.IntN(200), 5+rnd.IntN(200))
 		g := NewGraph(Rules{})
 		linkAll(t, g, recs)
-		requireEqual(t, naiveProfiles(recs), memberSets(canon(t, g.View())), "trial ", trial)
+		require.Equal(t, naiveProfiles(recs), memberSets(canon(t, g.View())), "trial %d", trial)
 	}
 }
 
@@ -205,8 +206,8 @@ func TestArrivalOrderDoesNotMatter(t *testing.T) {
 				want, wantCuts = got, gotCuts
 				continue
 			}
-			requireEqual(t, want, got, "trial ", trial)
-			requireEqual(t, wantCuts, gotCuts, "trial ", trial)
+			require.Equal(t, want, got, "trial %d", trial)
+			require.Equal(t, wantCuts, gotCuts, "trial %d", trial)
 		}
 	}
 }
@@ -217,9 +218,9 @@ func TestLinkManyMatchesLink(t *testing.T) {
 	recs := randomRecords(rnd, 500, 300)
 	one, many := NewGraph(rules), NewGraph(rules)
 	_, err := one.Erase(ecid(7))
-	requireNoError(t, err)
+	require.NoError(t, err)
 	_, err = many.Erase(ecid(7))
-	requireNoError(t, err)
+	require.NoError(t, err)
 	var b Batch
 	var linkErrs int
 	for _, r := range recs {
@@ -232,34 +233,34 @@ func TestLinkManyMatchesLink(t *testing.T) {
 	b.Add(at(1), ecid(1), idtypes.ID{})
 	b.Add(at(1))
 	rep, err := many.LinkMany(&b)
-	requireNoError(t, err)
-	requireEqual(t, canon(t, one.View()), canon(t, many.View()))
-	requireEqual(t, len(recs)+3, rep.Records)
-	requireTrue(t, rep.Rejected >= 2)
-	requireEqual(t, linkErrs+2, len(rep.Errors), "one error per Link error, and the two bad records")
-	requireErrorIs(t, rep.Errors[len(rep.Errors)-2], ErrTime)
-	requireEqual(t, len(recs), rep.Errors[len(rep.Errors)-2].Record)
-	requireErrorIs(t, rep.Errors[len(rep.Errors)-1], ErrInvalid)
-	requireEqual(t, 1, rep.Errors[len(rep.Errors)-1].Pos)
+	require.NoError(t, err)
+	require.Equal(t, canon(t, one.View()), canon(t, many.View()))
+	require.Equal(t, len(recs)+3, rep.Records)
+	require.True(t, rep.Rejected >= 2)
+	require.Equal(t, linkErrs+2, len(rep.Errors), "one error per Link error, and the two bad records")
+	require.ErrorIs(t, rep.Errors[len(rep.Errors)-2], ErrTime)
+	require.Equal(t, len(recs), rep.Errors[len(rep.Errors)-2].Record)
+	require.ErrorIs(t, rep.Errors[len(rep.Errors)-1], ErrInvalid)
+	require.Equal(t, 1, rep.Errors[len(rep.Errors)-1].Pos)
 	dropped := 0
 	for _, e := range rep.Errors {
 		if errors.Is(e, ErrErased) {
 			dropped++
 		}
 	}
-	requireEqual(t, dropped, rep.Dropped)
-	requireEqual(t, len(recs)+3, rep.Linked+rep.Rejected+1, "the empty record is neither")
+	require.Equal(t, dropped, rep.Dropped)
+	require.Equal(t, len(recs)+3, rep.Linked+rep.Rejected+1, "the empty record is neither")
 
 	// Reusing the batch after Reset.
 	b.Reset()
-	requireEqual(t, 0, b.Len())
+	require.Equal(t, 0, b.Len())
 	b.Add(at(9), ecid(1000), ecid(1001))
 	rep, err = many.LinkMany(&b)
-	requireNoError(t, err)
-	requireEqual(t, 1, rep.Linked)
+	require.NoError(t, err)
+	require.Equal(t, 1, rep.Linked)
 	p1, _ := many.View().Profile(ecid(1000))
 	p2, _ := many.View().Profile(ecid(1001))
-	requireEqual(t, p1, p2)
+	require.Equal(t, p1, p2)
 }
 
 func TestIncrementalMatchesFull(t *testing.T) {
@@ -278,21 +279,21 @@ func TestIncrementalMatchesFull(t *testing.T) {
 				e := recs[rnd.IntN(done)].IDs[0]
 				before := profilesByKey(g.View())
 				changed, err := g.Erase(e)
-				requireNoError(t, err)
+				require.NoError(t, err)
 				erased = append(erased, e)
 				checkChanged(t, before, g.View(), changed)
 			}
 			v := g.View()
 			got := canon(t, v)
 			full, err := LoadGraph(g.Dictionary(), rules, g.Records())
-			requireNoError(t, err)
-			requireEqual(t, got, canon(t, full.View()), "trial ", trial, ": incremental == full rebuild")
-			requireEqual(t, cutStrings(collectCuts(v)), cutStrings(collectCuts(full.View())))
-			requireTrue(t, v.Profiles().Equal(full.View().Profiles()))
-			requireEqual(t, full.View().Namespaces(), v.Namespaces())
+			require.NoError(t, err)
+			require.Equal(t, got, canon(t, full.View()), "trial %d: incremental == full rebuild", trial)
+			require.Equal(t, cutStrings(collectCuts(v)), cutStrings(collectCuts(full.View())))
+			require.True(t, v.Profiles().Equal(full.View().Profiles()))
+			require.Equal(t, full.View().Namespaces(), v.Namespaces())
 			for _, e := range erased {
 				_, ok := v.Profile(e)
-				requireFalse(t, ok)
+				require.False(t, ok)
 			}
 		}
 	}
@@ -321,41 +322,41 @@ func checkChanged(t *testing.T, before map[Profile]string, after *View, changed 
 		}
 	}
 	slices.Sort(want)
-	requireEqual(t, want, append([]Profile{}, changed...))
+	require.Equal(t, want, append([]Profile{}, changed...))
 }
 
 func TestProject(t *testing.T) {
 	g := NewGraph(crmUnique)
 	e1, e2, e3, a := ecid(1), ecid(2), ecid(3), crm("A")
-	requireNoError(t, g.Link(at(1), e1))
-	requireNoError(t, g.Link(at(1), e2))
-	requireNoError(t, g.Link(at(1), e3))
+	require.NoError(t, g.Link(at(1), e1))
+	require.NoError(t, g.Link(at(1), e2))
+	require.NoError(t, g.Link(at(1), e3))
 	v1 := g.View()
 	p1, _ := v1.Profile(e1)
 	p2, _ := v1.Profile(e2)
 	p3, _ := v1.Profile(e3)
 	aud := bitmap.Of(uint32(p1), uint32(p2), uint32(p3))
 
-	requireNoError(t, g.Link(at(2), a, e1))
-	requireNoError(t, g.Link(at(2), a, e2)) // e1, e2 merge under A
+	require.NoError(t, g.Link(at(2), a, e1))
+	require.NoError(t, g.Link(at(2), a, e2)) // e1, e2 merge under A
 	v2 := g.View()
 	pa, _ := v2.Profile(a)
 	q3, _ := v2.Profile(e3)
-	requireTrue(t, bitmap.Of(uint32(pa), uint32(q3)).Equal(v2.Project(aud)))
+	require.True(t, bitmap.Of(uint32(pa), uint32(q3)).Equal(v2.Project(aud)))
 
 	_, err := g.Erase(e3)
-	requireNoError(t, err)
+	require.NoError(t, err)
 	v3 := g.View()
-	requireTrue(t, bitmap.Of(uint32(pa)).Equal(v3.Project(aud)), "the erased member drops out")
-	requireTrue(t, bitmap.Of(uint32(p1), uint32(p2)).Equal(v1.Project(aud)), "an old view drops the erased member too")
+	require.True(t, bitmap.Of(uint32(pa)).Equal(v3.Project(aud)), "the erased member drops out")
+	require.True(t, bitmap.Of(uint32(p1), uint32(p2)).Equal(v1.Project(aud)), "an old view drops the erased member too")
 	_, ok := v1.Profile(e3)
-	requireFalse(t, ok, "an old view hides the erased identifier too")
-	requireEqual(t, 0, len(slices.Collect(v1.Members(p3))))
+	require.False(t, ok, "an old view hides the erased identifier too")
+	require.Equal(t, 0, len(slices.Collect(v1.Members(p3))))
 
 	_, err = g.Erase(a) // the profile splits back into its devices
-	requireNoError(t, err)
+	require.NoError(t, err)
 	v4 := g.View()
-	requireTrue(t, bitmap.Of(uint32(p1), uint32(p2)).Equal(v4.Profiles()))
-	requireTrue(t, v4.Project(v3.Project(aud)).IsEmpty(), "a profile whose key was erased drops out")
-	requireTrue(t, bitmap.Of(uint32(p1), uint32(p2)).Equal(v4.Project(bitmap.Of(uint32(p1), uint32(p2)))))
+	require.True(t, bitmap.Of(uint32(p1), uint32(p2)).Equal(v4.Profiles()))
+	require.True(t, v4.Project(v3.Project(aud)).IsEmpty(), "a profile whose key was erased drops out")
+	require.True(t, bitmap.Of(uint32(p1), uint32(p2)).Equal(v4.Project(bitmap.Of(uint32(p1), uint32(p2)))))
 }

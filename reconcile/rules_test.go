@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/idbits/idbits/idtypes"
+	"github.com/stretchr/testify/require"
 )
 
 func TestRulesValidate(t *testing.T) {
@@ -27,28 +28,28 @@ func TestRulesValidate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.rules.Validate()
 			if tc.ok {
-				requireNoError(t, err)
+				require.NoError(t, err)
 				return
 			}
-			requireErrorIs(t, err, ErrRules)
+			require.ErrorIs(t, err, ErrRules)
 			g := NewGraph(tc.rules)
-			requireErrorIs(t, g.Link(t0, ecid(1)), ErrRules)
+			require.ErrorIs(t, g.Link(t0, ecid(1)), ErrRules)
 			_, err = g.LinkMany(&Batch{})
-			requireErrorIs(t, err, ErrRules)
+			require.ErrorIs(t, err, ErrRules)
 			_, err = g.Erase(ecid(1))
-			requireErrorIs(t, err, ErrRules)
+			require.ErrorIs(t, err, ErrRules)
 			_, err = g.Simulate()
-			requireErrorIs(t, err, ErrRules)
-			requireEqual(t, 0, g.View().Len())
+			require.ErrorIs(t, err, ErrRules)
+			require.Equal(t, 0, g.View().Len())
 			_, err = LoadGraph(NewDictionary(), tc.rules, func(func(time.Time, []uint32) bool) {})
-			requireErrorIs(t, err, ErrRules)
+			require.ErrorIs(t, err, ErrRules)
 		})
 	}
 }
 
 func TestRulesPriorityOrder(t *testing.T) {
 	custom, err := idtypes.DeclareNamespace("LoyaltyTest")
-	requireNoError(t, err)
+	require.NoError(t, err)
 	rs := newRuleSet(Rules{Priority: []idtypes.Namespace{idtypes.Email, idtypes.CRMID}})
 	order := []idtypes.Namespace{idtypes.Email, idtypes.CRMID, idtypes.EmailSHA256, idtypes.Phone, custom, idtypes.ECID, idtypes.AAMUUID, idtypes.GAID}
 	for i := range order {
@@ -65,15 +66,15 @@ func TestRulesPriorityOrder(t *testing.T) {
 			}
 		}
 	}
-	requireEqual(t, "unique", RuleUnique.String())
-	requireEqual(t, "max-identities", RuleMaxIdentities.String())
+	require.Equal(t, "unique", RuleUnique.String())
+	require.Equal(t, "max-identities", RuleMaxIdentities.String())
 }
 
 func TestRulesCopied(t *testing.T) {
 	r := Rules{Unique: []idtypes.Namespace{idtypes.CRMID}}
 	g := NewGraph(r)
 	r.Unique[0] = idtypes.Email
-	requireEqual(t, []idtypes.Namespace{idtypes.CRMID}, g.Rules().Unique)
+	require.Equal(t, []idtypes.Namespace{idtypes.CRMID}, g.Rules().Unique)
 	g.Rules().Unique[0] = idtypes.Email
-	requireEqual(t, []idtypes.Namespace{idtypes.CRMID}, g.Rules().Unique)
+	require.Equal(t, []idtypes.Namespace{idtypes.CRMID}, g.Rules().Unique)
 }

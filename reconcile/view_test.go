@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/idbits/idbits/idtypes"
+	"github.com/stretchr/testify/require"
 )
 
 func TestViewConcurrent(t *testing.T) {
@@ -72,17 +73,17 @@ func TestViewConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 	full, err := LoadGraph(g.Dictionary(), g.Rules(), g.Records())
-	requireNoError(t, err)
-	requireEqual(t, canon(t, full.View()), canon(t, g.View()))
+	require.NoError(t, err)
+	require.Equal(t, canon(t, full.View()), canon(t, g.View()))
 }
 
 func TestRecordsAndLoadGraph(t *testing.T) {
 	g := NewGraph(crmUnique)
-	requireNoError(t, g.Link(at(1), crm("A"), ecid(1)))
-	requireNoError(t, g.Link(at(2).In(time.FixedZone("x", 3600)), ecid(2), crm("A"), ecid(3)))
-	requireNoError(t, g.Link(at(3), ecid(4)))
+	require.NoError(t, g.Link(at(1), crm("A"), ecid(1)))
+	require.NoError(t, g.Link(at(2).In(time.FixedZone("x", 3600)), ecid(2), crm("A"), ecid(3)))
+	require.NoError(t, g.Link(at(3), ecid(4)))
 	_, err := g.Erase(ecid(4))
-	requireNoError(t, err)
+	require.NoError(t, err)
 	var times []time.Time
 	var recs [][]idtypes.ID
 	for at, ords := range g.Records() {
@@ -94,13 +95,13 @@ func TestRecordsAndLoadGraph(t *testing.T) {
 		}
 		recs = append(recs, ids)
 	}
-	requireEqual(t, []time.Time{at(1), at(2)}, times, "UTC, the emptied record skipped")
-	requireEqual(t, [][]idtypes.ID{{crm("A"), ecid(1)}, {crm("A"), ecid(2), ecid(3)}}, recs, "join order")
+	require.Equal(t, []time.Time{at(1), at(2)}, times, "UTC, the emptied record skipped")
+	require.Equal(t, [][]idtypes.ID{{crm("A"), ecid(1)}, {crm("A"), ecid(2), ecid(3)}}, recs, "join order")
 
 	// Rebuild under other rules: order and duplicates do not matter.
 	h, err := LoadGraph(g.Dictionary(), Rules{MaxIdentities: 2}, g.Records())
-	requireNoError(t, err)
-	requireEqual(t, 3, h.View().Len(), "A with its newest device, two devices cut")
+	require.NoError(t, err)
+	require.Equal(t, 3, h.View().Len(), "A with its newest device, two devices cut")
 
 	// Stop early.
 	n := 0
@@ -108,28 +109,28 @@ func TestRecordsAndLoadGraph(t *testing.T) {
 		n++
 		break
 	}
-	requireEqual(t, 1, n)
+	require.Equal(t, 1, n)
 
 	bad := func(yield func(time.Time, []uint32) bool) { yield(at(1), []uint32{0, 999}) }
 	_, err = LoadGraph(g.Dictionary(), Rules{}, bad)
-	requireErrorIs(t, err, ErrUnknownOrdinal)
+	require.ErrorIs(t, err, ErrUnknownOrdinal)
 	var re *RecordError
-	requireTrue(t, errors.As(err, &re))
-	requireEqual(t, 1, re.Pos)
+	require.True(t, errors.As(err, &re))
+	require.Equal(t, 1, re.Pos)
 	tooMany := func(yield func(time.Time, []uint32) bool) { yield(at(1), []uint32{0, 1, 2}) }
 	_, err = LoadGraph(g.Dictionary(), Rules{MaxPerRecord: 2}, tooMany)
-	requireErrorIs(t, err, ErrTooMany)
+	require.ErrorIs(t, err, ErrTooMany)
 	badTime := func(yield func(time.Time, []uint32) bool) { yield(time.Time{}, []uint32{0}) }
 	_, err = LoadGraph(g.Dictionary(), Rules{}, badTime)
-	requireErrorIs(t, err, ErrTime)
+	require.ErrorIs(t, err, ErrTime)
 }
 
 func TestSimulate(t *testing.T) {
 	g := NewGraph(crmUnique)
 	e, a, b := ecid(1), crm("A"), crm("B")
-	requireNoError(t, g.Link(at(1), a, e))
-	requireNoError(t, g.Link(at(1), b, ecid(2)))
-	requireNoError(t, g.Link(at(1), ecid(30)))
+	require.NoError(t, g.Link(at(1), a, e))
+	require.NoError(t, g.Link(at(1), b, ecid(2)))
+	require.NoError(t, g.Link(at(1), ecid(30)))
 	v := g.View()
 	dictLen := g.Dictionary().Len()
 	pa, _ := v.Profile(a)
@@ -137,20 +138,20 @@ func TestSimulate(t *testing.T) {
 
 	// B logs in on A's device: the device would move to B.
 	sim, err := g.Simulate(Record{At: at(2), IDs: []idtypes.ID{e, b}})
-	requireNoError(t, err)
-	requireEqual(t, 0, sim.Merged)
-	requireEqual(t, 0, sim.Created)
-	requireEqual(t, 0, sim.Split)
-	requireEqual(t, 2, sim.Changed)
-	requireEqual(t, 1, sim.Moved)
-	requireEqual(t, 2, len(sim.Profiles))
-	requireEqual(t, SimulatedProfile{Key: a, Members: []idtypes.ID{a}, Before: []Profile{pa}}, sim.Profiles[0])
-	requireEqual(t, b, sim.Profiles[1].Key)
-	requireEqual(t, 3, len(sim.Profiles[1].Members))
-	requireEqual(t, []Profile{pa, pb}, sim.Profiles[1].Before, "e comes from A")
-	requireEqual(t, cutStrings([]Cut{{Record: Record{At: at(1), IDs: []idtypes.ID{a, e}}, ID: e, Rule: RuleUnique, Namespace: idtypes.CRMID}}), cutStrings(sim.Cuts))
-	requireTrue(t, v == g.View(), "the graph did not change")
-	requireEqual(t, dictLen, g.Dictionary().Len(), "nor its dictionary")
+	require.NoError(t, err)
+	require.Equal(t, 0, sim.Merged)
+	require.Equal(t, 0, sim.Created)
+	require.Equal(t, 0, sim.Split)
+	require.Equal(t, 2, sim.Changed)
+	require.Equal(t, 1, sim.Moved)
+	require.Equal(t, 2, len(sim.Profiles))
+	require.Equal(t, SimulatedProfile{Key: a, Members: []idtypes.ID{a}, Before: []Profile{pa}}, sim.Profiles[0])
+	require.Equal(t, b, sim.Profiles[1].Key)
+	require.Equal(t, 3, len(sim.Profiles[1].Members))
+	require.Equal(t, []Profile{pa, pb}, sim.Profiles[1].Before, "e comes from A")
+	require.Equal(t, cutStrings([]Cut{{Record: Record{At: at(1), IDs: []idtypes.ID{a, e}}, ID: e, Rule: RuleUnique, Namespace: idtypes.CRMID}}), cutStrings(sim.Cuts))
+	require.True(t, v == g.View(), "the graph did not change")
+	require.Equal(t, dictLen, g.Dictionary().Len(), "nor its dictionary")
 
 	// A merge and a creation.
 	c, f := crm("C"), ecid(50)
@@ -159,33 +160,33 @@ func TestSimulate(t *testing.T) {
 		Record{At: at(3), IDs: []idtypes.ID{ecid(30), e}},
 		Record{At: at(3), IDs: []idtypes.ID{c, f}},
 	)
-	requireNoError(t, err)
-	requireEqual(t, 1, sim.Merged)
-	requireEqual(t, 1, sim.Created)
-	requireEqual(t, 0, sim.Changed)
-	requireEqual(t, 0, sim.Moved)
-	requireEqual(t, 0, len(sim.Cuts))
-	requireEqual(t, 2, len(sim.Profiles))
+	require.NoError(t, err)
+	require.Equal(t, 1, sim.Merged)
+	require.Equal(t, 1, sim.Created)
+	require.Equal(t, 0, sim.Changed)
+	require.Equal(t, 0, sim.Moved)
+	require.Equal(t, 0, len(sim.Cuts))
+	require.Equal(t, 2, len(sim.Profiles))
 	want := []Profile{pa, p30}
 	slices.Sort(want)
-	requireEqual(t, SimulatedProfile{Key: a, Members: sim.Profiles[0].Members, Before: want}, sim.Profiles[0])
-	requireEqual(t, prof(a, e, ecid(30)), prof(a, sim.Profiles[0].Members[1:]...))
-	requireEqual(t, SimulatedProfile{Key: c, Members: []idtypes.ID{c, f}}, sim.Profiles[1])
-	requireEqual(t, dictLen, g.Dictionary().Len())
+	require.Equal(t, SimulatedProfile{Key: a, Members: sim.Profiles[0].Members, Before: want}, sim.Profiles[0])
+	require.Equal(t, prof(a, e, ecid(30)), prof(a, sim.Profiles[0].Members[1:]...))
+	require.Equal(t, SimulatedProfile{Key: c, Members: []idtypes.ID{c, f}}, sim.Profiles[1])
+	require.Equal(t, dictLen, g.Dictionary().Len())
 
 	// A split can only come from erasure, which Simulate does not do; an
 	// erased identifier is ignored.
 	_, err = g.Erase(ecid(2))
-	requireNoError(t, err)
+	require.NoError(t, err)
 	sim, err = g.Simulate(Record{At: at(4), IDs: []idtypes.ID{ecid(2), ecid(60)}})
-	requireNoError(t, err)
-	requireEqual(t, 1, sim.Created)
-	requireEqual(t, []idtypes.ID{ecid(60)}, sim.Profiles[0].Members)
+	require.NoError(t, err)
+	require.Equal(t, 1, sim.Created)
+	require.Equal(t, []idtypes.ID{ecid(60)}, sim.Profiles[0].Members)
 
 	_, err = g.Simulate(Record{At: at(1), IDs: []idtypes.ID{{}}})
-	requireErrorIs(t, err, ErrInvalid)
+	require.ErrorIs(t, err, ErrInvalid)
 	_, err = g.Simulate(Record{IDs: []idtypes.ID{e}})
-	requireErrorIs(t, err, ErrTime)
+	require.ErrorIs(t, err, ErrTime)
 }
 
 func TestSimulateMatchesLink(t *testing.T) {
@@ -198,7 +199,7 @@ func TestSimulateMatchesLink(t *testing.T) {
 		linkAll(t, g, recs)
 		before := profilesByKey(g.View())
 		sim, err := g.Simulate(extra...)
-		requireNoError(t, err)
+		require.NoError(t, err)
 		h := NewGraph(rules)
 		linkAll(t, h, append(slices.Clone(recs), extra...))
 		after := canon(t, h.View())
@@ -213,11 +214,11 @@ func TestSimulateMatchesLink(t *testing.T) {
 		}
 		for _, s := range after {
 			if !unchanged[s] {
-				requireTrue(t, slices.Contains(listed, s), "trial ", trial, ": ", s, " not in ", listed)
+				require.True(t, slices.Contains(listed, s), "trial %d: %s not in %v", trial, s, listed)
 			}
 		}
 		for _, s := range listed {
-			requireTrue(t, slices.Contains(after, s) && !unchanged[s], s)
+			require.True(t, slices.Contains(after, s) && !unchanged[s], s)
 		}
 	}
 }

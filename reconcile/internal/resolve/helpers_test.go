@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // Test namespaces: small numbers. With testRules, 5 (a CRM ID) outranks the
