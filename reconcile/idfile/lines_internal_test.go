@@ -140,3 +140,38 @@ func TestCSVWideRowsKeepOnlyReadColumns(t *testing.T) {
 		t.Errorf("kept %d bytes and %d field ends for two fields", cap(c.buf), cap(c.ends))
 	}
 }
+
+func TestCSVUnterminatedQuoteBoundedMemory(t *testing.T) {
+	// A quote that never closes, then 8 MiB of good rows, with a 4 KiB
+	// limit: every row after the bad one is read, and the buffers for
+	// reading rows again stay within a few times the limit.
+	const limit = 4 << 10
+	var sb strings.Builder
+	sb.WriteString("CRMID\n\"u-0\n")
+	n := 0
+	for sb.Len() < 8<<20 {
+		n++
+		sb.WriteString("u-" + strings.Repeat("x", n%50) + "\n")
+	}
+	c := &csvReader{lr: newLineReader(strings.NewReader(sb.String()), limit), max: limit, comma: ','}
+	rows, bad := 0, 0
+	peak := 0
+	for {
+		err := c.record()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			bad++
+		} else {
+			rows++
+		}
+		peak = max(peak, cap(c.replay)+cap(c.spare)+cap(c.raw)+cap(c.buf)+cap(c.lr.acc))
+	}
+	if bad != 1 || rows != n+1 { // the header is a row here
+		t.Errorf("%d rows and %d bad, want %d and 1", rows, bad, n+1)
+	}
+	if peak > 8*limit {
+		t.Errorf("buffers reached %d bytes with a limit of %d", peak, limit)
+	}
+}
