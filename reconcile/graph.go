@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -32,21 +33,31 @@ var (
 // reason: ErrInvalid, ErrErased, ErrTooMany, ErrTime, ErrFull (or, from
 // LoadGraph, ErrUnknownOrdinal).
 type RecordError struct {
-	Record int        // index of the record in its batch (0 for Link)
+	Record int        // index of the record in its batch (0 for Link and Erase)
 	Pos    int        // position of the identifier at fault as given, or -1 for the whole record
 	ID     idtypes.ID // the identifier at fault, if any
 	Err    error
+	batch  bool // from LinkMany, Simulate or LoadGraph: Record is meaningful
 }
 
 func (e *RecordError) Error() string {
-	s := "reconcile: record " + strconv.Itoa(e.Record)
+	s := "reconcile: "
+	if e.batch {
+		s += "record " + strconv.Itoa(e.Record)
+		if e.Pos >= 0 {
+			s += " "
+		}
+	}
 	if e.Pos >= 0 {
-		s += " identifier " + strconv.Itoa(e.Pos)
+		s += "identifier " + strconv.Itoa(e.Pos)
 		if e.ID.IsValid() {
 			s += " (" + e.ID.Text() + ")"
 		}
 	}
-	return s + ": " + e.Err.Error()
+	if !e.batch && e.Pos < 0 {
+		s += "record"
+	}
+	return s + ": " + strings.TrimPrefix(e.Err.Error(), "reconcile: ")
 }
 
 func (e *RecordError) Unwrap() error { return e.Err }
@@ -153,17 +164,17 @@ type entry struct {
 
 // prepare validates a record's identifiers and returns the distinct ones in
 // join order, appended to buf[:0].
-func (g *Graph) prepare(rec int, ids []idtypes.ID, buf []entry) ([]entry, *RecordError) {
+func (g *Graph) prepare(rec int, batch bool, ids []idtypes.ID, buf []entry) ([]entry, *RecordError) {
 	es := buf[:0]
 	for i, id := range ids {
 		if !id.IsValid() {
-			return es, &RecordError{Record: rec, Pos: i, Err: ErrInvalid}
+			return es, &RecordError{Record: rec, Pos: i, Err: ErrInvalid, batch: batch}
 		}
 		es = append(es, entry{id, i})
 	}
 	es = g.order(es)
 	if len(es) > g.rs.maxPer {
-		return es, &RecordError{Record: rec, Pos: -1, Err: fmt.Errorf("%w: %d distinct, at most %d", ErrTooMany, len(es), g.rs.maxPer)}
+		return es, &RecordError{Record: rec, Pos: -1, Err: fmt.Errorf("%w: %d distinct, at most %d", ErrTooMany, len(es), g.rs.maxPer), batch: batch}
 	}
 	return es, nil
 }
@@ -208,7 +219,7 @@ func (g *Graph) Link(at time.Time, ids ...idtypes.ID) error {
 		return &RecordError{Pos: -1, Err: ErrTime}
 	}
 	var ebuf [DefaultMaxPerRecord]entry
-	es, rerr := g.prepare(0, ids, ebuf[:0])
+	es, rerr := g.prepare(0, false, ids, ebuf[:0])
 	if rerr != nil {
 		return rerr
 	}
@@ -324,14 +335,14 @@ func (g *Graph) LinkMany(b *Batch) (LinkReport, error) {
 		lo = hi
 		if len(bad) > 0 && bad[0] == i {
 			bad = bad[1:]
-			rep.reject(&RecordError{Record: i, Pos: -1, Err: ErrTime})
+			rep.reject(&RecordError{Record: i, Pos: -1, Err: ErrTime, batch: true})
 			continue
 		}
 		if len(ids) == 0 {
 			continue
 		}
 		var rerr *RecordError
-		ebuf, rerr = g.prepare(i, ids, ebuf)
+		ebuf, rerr = g.prepare(i, true, ids, ebuf)
 		if rerr != nil {
 			rep.reject(rerr)
 			continue
@@ -375,11 +386,11 @@ func (g *Graph) LinkMany(b *Batch) (LinkReport, error) {
 			for j := k.lo; j < k.hi; j++ {
 				o := ords[j]
 				if o == NoOrdinal-1 {
-					full = &RecordError{Record: k.rec, Pos: int(pos[j]), ID: kept[j], Err: ErrFull}
+					full = &RecordError{Record: k.rec, Pos: int(pos[j]), ID: kept[j], Err: ErrFull, batch: true}
 					break
 				}
 				if o == NoOrdinal || g.rg.Erased(o) {
-					dropped = append(dropped, &RecordError{Record: k.rec, Pos: int(pos[j]), ID: kept[j], Err: ErrErased})
+					dropped = append(dropped, &RecordError{Record: k.rec, Pos: int(pos[j]), ID: kept[j], Err: ErrErased, batch: true})
 					continue
 				}
 				obuf = append(obuf, o)
@@ -456,13 +467,13 @@ func LoadGraph(d *Dictionary, rules Rules, records iter.Seq2[time.Time, []uint32
 	for at, rec := range records {
 		i++
 		if !timeOK(at) {
-			return nil, &RecordError{Record: i, Pos: -1, Err: ErrTime}
+			return nil, &RecordError{Record: i, Pos: -1, Err: ErrTime, batch: true}
 		}
 		ords, nss = ords[:0], nss[:0]
 		for j, o := range rec {
 			ns, published, erased := d.meta(o)
 			if !published {
-				return nil, &RecordError{Record: i, Pos: j, Err: fmt.Errorf("%w: %d", ErrUnknownOrdinal, o)}
+				return nil, &RecordError{Record: i, Pos: j, Err: fmt.Errorf("%w: %d", ErrUnknownOrdinal, o), batch: true}
 			}
 			if erased {
 				continue
@@ -472,7 +483,7 @@ func LoadGraph(d *Dictionary, rules Rules, records iter.Seq2[time.Time, []uint32
 		}
 		n := g.rg.Order(ords, nss)
 		if n > g.rs.maxPer {
-			return nil, &RecordError{Record: i, Pos: -1, Err: fmt.Errorf("%w: %d distinct, at most %d", ErrTooMany, n, g.rs.maxPer)}
+			return nil, &RecordError{Record: i, Pos: -1, Err: fmt.Errorf("%w: %d distinct, at most %d", ErrTooMany, n, g.rs.maxPer), batch: true}
 		}
 		if n > 0 {
 			g.rg.Append(at.UnixNano(), ords[:n], nss[:n])

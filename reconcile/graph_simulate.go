@@ -58,9 +58,9 @@ func (g *Graph) Simulate(records ...Record) (Simulation, error) {
 	ps := make([]prepared, len(records))
 	for i, r := range records {
 		if !timeOK(r.At) {
-			return Simulation{}, &RecordError{Record: i, Pos: -1, Err: ErrTime}
+			return Simulation{}, &RecordError{Record: i, Pos: -1, Err: ErrTime, batch: true}
 		}
-		es, err := g.prepare(i, r.IDs, nil)
+		es, err := g.prepare(i, true, r.IDs, nil)
 		if err != nil {
 			return Simulation{}, err
 		}
