@@ -109,15 +109,17 @@ func encoder(ids []idtypes.ID) table.Encoder {
 // position of ords, which must be at least as long as ids. The ordinals are
 // those calling Add for each identifier in turn would give: new identifiers
 // get consecutive ordinals in slice order (adds from other goroutines may
-// interleave between blocks of about half a million). Identifiers that cannot
+// interleave between blocks of 262,144 identifiers). Identifiers that cannot
 // be added get NoOrdinal and are reported by an *AddError; the others are
 // added all the same.
 //
-// Large inputs fan out over GOMAXPROCS goroutines: they hash and sort the
-// identifiers by shard, then each shard resolves its identifiers with its
-// lock held, and the new ones get their ordinals in one block. AddMany calls
-// run one at a time; Add calls wait for the shards they need, and readers
-// never wait.
+// Inputs of 1024 identifiers or more fan out over GOMAXPROCS goroutines, a
+// block at a time: they hash the identifiers and sort them by shard, each
+// shard resolves its identifiers with its lock held, and the block's new
+// identifiers get their ordinals in one reservation. A shard that must grow
+// grows for the new identifiers it expects from the rest of the call, at the
+// rate of new ones so far. AddMany calls run one at a time; Add calls wait
+// for the shards a block holds, and readers never wait.
 func (d *Dictionary) AddMany(ids []idtypes.ID, ords []uint32) error {
 	if len(ords) < len(ids) {
 		return fmt.Errorf("reconcile: add %d identifiers into %d ordinals: %w", len(ids), len(ords), io.ErrShortBuffer)

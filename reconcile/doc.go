@@ -11,7 +11,7 @@
 // identifier can never be added again (Add fails with ErrErased).
 //
 // Adds from one goroutine get consecutive ordinals with no gaps, and so does
-// each AddMany call (in slice order, in blocks of about half a million).
+// each AddMany call (in slice order, in blocks of 262,144 identifiers).
 // Adds from several goroutines interleave but still leave no gaps: every
 // ordinal below Len is handed to exactly one identifier.
 //
