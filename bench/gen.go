@@ -369,7 +369,13 @@ func (g *gen) values(c int) {
 	// identities are in place now. The guest logs in after the owner.
 	for s := range ch.shared {
 		sd := &ch.shared[s]
-		sd.ecid += w.idOff[sd.host]
+		// idOff[lo] belongs to the previous chunk, which may still be
+		// writing it.
+		hostStart := uint32(ch.base)
+		if int(sd.host) > ch.lo {
+			hostStart = w.idOff[sd.host]
+		}
+		sd.ecid += hostStart
 		ownerAt := w.at[sd.ecid]
 		sd.guestAt = ownerAt + 1 + r.Uint32N(windowSecs-ownerAt-1)
 	}

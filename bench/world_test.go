@@ -137,6 +137,23 @@ func TestConfig(t *testing.T) {
 			assert.InDelta(t, 10, float64(ecids)/float64(w.People()), 0.3)
 		}},
 		{"negative people mean the default", bench.Config{People: -3}, bench.DefaultPeople, nil},
+		{"everyone shares", bench.Config{People: 20_000, CRMShare: 1, SharedShare: 1}, 20_000, func(t *testing.T, w *bench.World) {
+			// Every person but the first of each chunk is a guest, so the
+			// first person of every chunk is an owner.
+			shared := w.SharedDevices()
+			assert.Greater(t, len(shared), 19_990)
+			index := map[idtypes.ID]int{}
+			for i, id := range w.Identities() {
+				index[id] = i
+			}
+			for _, sd := range shared {
+				i, ok := index[sd.ECID]
+				require.True(t, ok)
+				require.Equal(t, idtypes.ECID, sd.ECID.Namespace())
+				require.Equal(t, sd.Owner, w.Owner(i), "the ECID of %+v", sd)
+				require.Equal(t, sd.OwnerAt, w.FirstSeen(i))
+			}
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
