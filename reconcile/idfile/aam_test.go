@@ -8,6 +8,9 @@ import (
 
 	"github.com/idbits/idbits/idtypes"
 	"github.com/idbits/idbits/reconcile/idfile"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // tr builds traits: numbers are IDs, strings are integration codes.

@@ -11,6 +11,9 @@ import (
 
 	"github.com/idbits/idbits/idtypes"
 	"github.com/idbits/idbits/reconcile/idfile"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // dirNames lists the names in dir.

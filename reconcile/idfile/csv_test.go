@@ -13,6 +13,9 @@ import (
 
 	"github.com/idbits/idbits/idtypes"
 	"github.com/idbits/idbits/reconcile/idfile"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // readCSV reads a CSV file and returns its lines, its line errors and the

@@ -8,6 +8,9 @@ import (
 	"testing"
 
 	"github.com/idbits/idbits/reconcile/idfile"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // bad is a *LineError a test expects.
@@ -61,14 +64,14 @@ func checkBads(t testing.TB, got []*idfile.LineError, want []bad) {
 func checkOffsets(t testing.TB, input []byte, got []*idfile.LineError) {
 	t.Helper()
 	for _, g := range got {
-		lessOrEqual(require, t, g.Offset, int64(len(input)))
+		require.LessOrEqual(t, g.Offset, int64(len(input)))
 		rest := string(input[g.Offset:])
 		if g.Offset == 0 {
 			rest = trimBOM(rest)
 		}
 		assert.True(t, len(rest) >= len(g.Text) && rest[:len(g.Text)] == g.Text,
 			"line %d: text %q is not at offset %d", g.Line, g.Text, g.Offset)
-		lessOrEqual(assert, t, len(g.Text), 256)
+		assert.LessOrEqual(t, len(g.Text), 256)
 	}
 }
 

@@ -13,6 +13,9 @@ import (
 
 	"github.com/idbits/idbits/idtypes"
 	"github.com/idbits/idbits/reconcile/idfile"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 const (
@@ -184,7 +187,7 @@ func TestReadListStopsReading(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 3, n)
-	less(assert, t, cr.n, 100_000*len(line)/10)
+	assert.Less(t, cr.n, 100_000*len(line)/10)
 }
 
 func TestReadListDoesNotRetainBuffers(t *testing.T) {

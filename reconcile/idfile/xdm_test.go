@@ -9,6 +9,9 @@ import (
 
 	"github.com/idbits/idbits/idtypes"
 	"github.com/idbits/idbits/reconcile/idfile"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestReadXDMFixture(t *testing.T) {
