@@ -213,8 +213,8 @@ func (sh *shard) empty(tag uint64) int {
 // shard's batch learns where its pending slots went.
 func (sh *shard) grow(need int) {
 	n := max(minSlots, len(sh.tab)+len(sh.tab)/4)
-	for maxUsed(n) < need {
-		n += n / 4
+	if maxUsed(n) < need {
+		n = need + need/4 + 1 // exactly room for need: bulk adds ask for what they expect
 	}
 	s := make([]uint64, n)
 	used := 0
