@@ -10,6 +10,14 @@
 // changes between two snapshots with [Diff]. The package knows nothing about
 // identifiers.
 //
+// # Overlap matrices
+//
+// [Overlap] returns a [Matrix] of pairwise intersection sizes, from which
+// [Matrix.Jaccard] and [Matrix.Share] read similarity and one-directional
+// shares. [Matrix.Floor] applies a privacy floor before a matrix is shared:
+// counts below the floor (other than zero) become [Blank], the maximum
+// uint64, which no real count can equal.
+//
 // # Zero values
 //
 // The zero [Audience] is the empty audience, and the zero [Builder] is an

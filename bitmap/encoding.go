@@ -98,8 +98,11 @@ func (a *Audience) UnmarshalBinary(data []byte) error {
 // after another with WriteTo can be read back with repeated calls. If r is at
 // its end before the first byte, Read returns io.EOF itself.
 //
-// Read allocates as bytes arrive, never on the word of a header, so a short
-// hostile input cannot make it allocate much more than its own length.
+// Read never reads past the audience, so it makes small reads: give it a
+// buffered reader (bufio.Reader, bytes.Reader) rather than a raw file or
+// connection. It allocates as bytes arrive, never on the word of a header,
+// so a short hostile input cannot make it allocate much more than its own
+// length.
 func Read(r io.Reader) (Audience, error) {
 	s := source{r: r}
 	n, err := s.decode()

@@ -3,10 +3,12 @@ package bitmap
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
 )
@@ -121,6 +123,15 @@ func checkDecodeError(t *testing.T, err error, inputLen int) {
 	}
 }
 
+// watchdog crashes the fuzzing process, so that the fuzzer records the
+// input, if decoding and checking data takes far too long: the fuzzer does
+// not detect hangs by itself. The caller must call the returned stop.
+func watchdog(data []byte) (stop func() bool) {
+	return time.AfterFunc(20*time.Second, func() {
+		panic(fmt.Sprintf("decoding and checking %d bytes took over 20s: %x", len(data), data))
+	}).Stop
+}
+
 // countingReader counts the bytes read through it.
 type countingReader struct {
 	r io.Reader
@@ -138,6 +149,7 @@ func FuzzRead(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		defer watchdog(data)()
 		cr := &countingReader{r: bytes.NewReader(data)}
 		a, err := Read(cr)
 		if err != nil {
@@ -162,6 +174,7 @@ func FuzzUnmarshalBinary(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		defer watchdog(data)()
 		var a Audience
 		err := a.UnmarshalBinary(data)
 		if err != nil {
@@ -180,6 +193,7 @@ func FuzzView(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		defer watchdog(data)()
 		data = slices.Clone(data) // the view must not see the fuzzer reuse its buffer
 		a, err := View(data)
 		if err != nil {

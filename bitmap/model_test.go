@@ -200,6 +200,19 @@ func checkAudience(t *testing.T, a Audience, m model) {
 	}
 }
 
+// checkMembers checks the members of a against m, more cheaply than
+// checkAudience.
+func checkMembers(t *testing.T, a Audience, m model) {
+	t.Helper()
+	want := m.sorted()
+	if got := a.Len(); got != uint64(len(want)) {
+		t.Fatalf("Len() = %d, want %d", got, len(want))
+	}
+	if got := a.AppendTo(nil); !slices.Equal(got, want) {
+		t.Fatalf("members = %s, want %s", brief(got), brief(want))
+	}
+}
+
 // brief formats a member list for a failure message.
 func brief(xs []uint32) string {
 	if len(xs) <= 8 {
@@ -274,10 +287,11 @@ func TestBinaryOps(t *testing.T) {
 		for _, y := range ps {
 			t.Run(x.name+"/"+y.name, func(t *testing.T) {
 				and, or, andNot, xor := modelAnd(x.m, y.m), modelOr(x.m, y.m), modelAndNot(x.m, y.m), modelXor(x.m, y.m)
+				// The full check on one operation, the members on the others.
 				checkAudience(t, And(x.a, y.a), and)
-				checkAudience(t, Or(x.a, y.a), or)
-				checkAudience(t, AndNot(x.a, y.a), andNot)
-				checkAudience(t, Xor(x.a, y.a), xor)
+				checkMembers(t, Or(x.a, y.a), or)
+				checkMembers(t, AndNot(x.a, y.a), andNot)
+				checkMembers(t, Xor(x.a, y.a), xor)
 				for _, c := range []struct {
 					name      string
 					got, want uint64
@@ -298,8 +312,8 @@ func TestBinaryOps(t *testing.T) {
 					t.Errorf("Equal = %v, want %v", got, len(xor) == 0)
 				}
 				entered, exited := Diff(x.a, y.a)
-				checkAudience(t, entered, modelAndNot(y.m, x.m))
-				checkAudience(t, exited, modelAndNot(x.m, y.m))
+				checkMembers(t, entered, modelAndNot(y.m, x.m))
+				checkMembers(t, exited, andNot)
 			})
 		}
 	}
@@ -360,9 +374,9 @@ func TestManyWay(t *testing.T) {
 			ps := genPairs(t, 4, 1)
 			// Audiences that overlap: subsets of a common mixed one.
 			common := genPair(r, "mixed")
-			for trial := range 20 {
+			for trial := range 12 {
 				k := r.IntN(8)
-				if trial%5 == 4 {
+				if trial%4 == 3 {
 					k = len(ps)
 				}
 				var as []Audience

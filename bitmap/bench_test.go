@@ -1,0 +1,534 @@
+package bitmap_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"testing"
+
+	"github.com/idbits/idbits/bitmap"
+)
+
+// The benchmarks compare audiences (impl=idbits) with what a Go programmer
+// would write without them (impl=naive: sorted []uint32 slices merged;
+// impl=naive-map: a map[uint32]struct{} probed with a slice), on inputs of
+// n members drawn from a universe of u*n ordinals, either clustered (runs
+// of consecutive ordinals, as when ordinals are handed out in arrival
+// order) or scattered (each ordinal a member independently). Inputs are
+// generated once per configuration, outside the timing. -short keeps only
+// the 1M-member pairwise cases.
+
+type config struct {
+	n        int     // members per audience
+	universe float64 // universe size as a multiple of n
+	layout   string  // "clustered" or "scattered"
+}
+
+func (c config) name() string {
+	return fmt.Sprintf("n=%s/u=%gx/%s", count(c.n), c.universe, c.layout)
+}
+
+func count(n int) string {
+	if n%1_000_000 == 0 {
+		return fmt.Sprintf("%dM", n/1_000_000)
+	}
+	return fmt.Sprint(n)
+}
+
+// pairConfigs are the inputs of the pairwise benchmarks.
+var pairConfigs = func() []config {
+	var cs []config
+	for _, n := range []int{1_000_000, 10_000_000} {
+		for _, u := range []float64{1.25, 10, 100} {
+			for _, layout := range []string{"clustered", "scattered"} {
+				cs = append(cs, config{n, u, layout})
+			}
+		}
+	}
+	return cs
+}()
+
+// manyConfigs are the inputs of the 50-way benchmarks. The naive baselines
+// run at 1M members only: at 10M, 50 sorted slices take 2 GB and a naive
+// 50-way overlap (1225 merges of 20M members) takes about a minute.
+var manyConfigs = []config{
+	{1_000_000, 1.25, "clustered"},
+	{1_000_000, 1.25, "scattered"},
+	{1_000_000, 100, "clustered"},
+	{1_000_000, 100, "scattered"},
+	{10_000_000, 1.25, "clustered"},
+	{10_000_000, 1.25, "scattered"},
+}
+
+const ways = 50
+
+// members returns about c.n sorted members drawn with the given seed.
+func members(c config, seed uint64) []uint32 {
+	r := rand.New(rand.NewPCG(seed, uint64(c.n)))
+	u := uint64(float64(c.n) * c.universe)
+	out := make([]uint32, 0, c.n)
+	next := uint64(0)
+	switch c.layout {
+	case "scattered": // geometric gaps: each ordinal a member with p = 1/universe
+		p := 1 / c.universe
+		for len(out) < c.n {
+			if p < 1 {
+				next += uint64(math.Log(1-r.Float64()) / math.Log(1-p))
+			}
+			if next >= u {
+				break
+			}
+			out = append(out, uint32(next))
+			next++
+		}
+	case "clustered": // runs of 1 to 127 members, gaps keeping the density
+		const meanRun = 64
+		meanGap := meanRun * (c.universe - 1)
+		for len(out) < c.n {
+			next += uint64(r.Float64() * 2 * meanGap)
+			run := 1 + r.IntN(2*meanRun-1)
+			for ; run > 0 && len(out) < c.n && next < u; run-- {
+				out = append(out, uint32(next))
+				next++
+			}
+			if next >= u {
+				break
+			}
+		}
+	}
+	return out
+}
+
+// dataset is one configuration's inputs, in every representation.
+type dataset struct {
+	auds    []bitmap.Audience
+	slices  [][]uint32 // nil where the naive baselines do not run
+	mapOf1  map[uint32]struct{}
+	mapBits float64 // bits per member of mapOf1
+}
+
+var (
+	datasetsMu sync.Mutex
+	datasets   = map[string]*dataset{}
+)
+
+// load returns the k audiences of c, generating them on first use; with
+// keepSlices it keeps their sorted slices for the naive baselines.
+func load(b *testing.B, c config, k int, keepSlices bool) *dataset {
+	b.Helper()
+	key := fmt.Sprintf("%s/k=%d/%v", c.name(), k, keepSlices)
+	datasetsMu.Lock()
+	defer datasetsMu.Unlock()
+	if d, ok := datasets[key]; ok {
+		return d
+	}
+	d := &dataset{}
+	for i := range k {
+		xs := members(c, uint64(i)+1)
+		var bld bitmap.Builder
+		bld.AddMany(xs)
+		d.auds = append(d.auds, bld.Audience())
+		if keepSlices {
+			d.slices = append(d.slices, xs)
+		}
+	}
+	datasets[key] = d
+	return d
+}
+
+// mapOf returns a map holding the members of d's second audience, and its
+// measured size in bits per member.
+func (d *dataset) mapOf() (map[uint32]struct{}, float64) {
+	datasetsMu.Lock()
+	defer datasetsMu.Unlock()
+	if d.mapOf1 == nil {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		m := make(map[uint32]struct{}, len(d.slices[1]))
+		for _, x := range d.slices[1] {
+			m[x] = struct{}{}
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		d.mapOf1 = m
+		d.mapBits = 8 * float64(after.HeapAlloc-before.HeapAlloc) / float64(len(m))
+	}
+	return d.mapOf1, d.mapBits
+}
+
+func bitsPerMember(as ...bitmap.Audience) float64 {
+	var size, n float64
+	for _, a := range as {
+		size += float64(a.SerializedSize())
+		n += float64(a.Len())
+	}
+	return 8 * size / n
+}
+
+func report(b *testing.B, membersPerOp int, bits float64) {
+	b.ReportMetric(float64(membersPerOp)*float64(b.N)/b.Elapsed().Seconds(), "members/s")
+	b.ReportMetric(bits, "bits/member")
+}
+
+func skipLarge(b *testing.B, c config) {
+	if testing.Short() && c.n > 1_000_000 {
+		b.Skip("large input skipped in -short mode")
+	}
+}
+
+func BenchmarkAnd(b *testing.B) {
+	for _, c := range pairConfigs {
+		b.Run(c.name(), func(b *testing.B) {
+			skipLarge(b, c)
+			d := load(b, c, 2, true)
+			x, y := d.auds[0], d.auds[1]
+			xs, ys := d.slices[0], d.slices[1]
+			in := len(xs) + len(ys)
+			b.Run("impl=idbits", func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					bitmap.And(x, y)
+				}
+				report(b, in, bitsPerMember(x, y))
+			})
+			b.Run("impl=naive", func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					naiveAnd(xs, ys)
+				}
+				report(b, in, 32)
+			})
+			b.Run("impl=naive-map", func(b *testing.B) {
+				m, bits := d.mapOf()
+				b.ReportAllocs()
+				for b.Loop() {
+					mapAnd(xs, m)
+				}
+				report(b, in, (32+bits)/2)
+			})
+		})
+	}
+}
+
+func BenchmarkAndLen(b *testing.B) {
+	for _, c := range pairConfigs {
+		b.Run(c.name(), func(b *testing.B) {
+			skipLarge(b, c)
+			d := load(b, c, 2, true)
+			x, y := d.auds[0], d.auds[1]
+			xs, ys := d.slices[0], d.slices[1]
+			in := len(xs) + len(ys)
+			if got, want := bitmap.AndLen(x, y), uint64(naiveAndLen(xs, ys)); got != want {
+				b.Fatalf("AndLen = %d, naive %d", got, want)
+			}
+			b.Run("impl=idbits", func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					bitmap.AndLen(x, y)
+				}
+				report(b, in, bitsPerMember(x, y))
+			})
+			b.Run("impl=naive", func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					naiveAndLen(xs, ys)
+				}
+				report(b, in, 32)
+			})
+			b.Run("impl=naive-map", func(b *testing.B) {
+				m, bits := d.mapOf()
+				b.ReportAllocs()
+				for b.Loop() {
+					mapAndLen(xs, m)
+				}
+				report(b, in, (32+bits)/2)
+			})
+		})
+	}
+}
+
+func BenchmarkOrAll(b *testing.B) {
+	for _, c := range manyConfigs {
+		b.Run(c.name()+fmt.Sprintf("/k=%d", ways), func(b *testing.B) {
+			if testing.Short() {
+				b.Skip("50-way inputs skipped in -short mode")
+			}
+			naive := c.n <= 1_000_000
+			d := load(b, c, ways, naive)
+			in := 0
+			for _, a := range d.auds {
+				in += int(a.Len())
+			}
+			b.Run("impl=idbits", func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					bitmap.OrAll(d.auds...)
+				}
+				report(b, in, bitsPerMember(d.auds...))
+			})
+			if naive {
+				if got, want := bitmap.OrAll(d.auds...).Len(), uint64(len(naiveOrAll(d.slices))); got != want {
+					b.Fatalf("OrAll has %d members, naive %d", got, want)
+				}
+				b.Run("impl=naive", func(b *testing.B) {
+					b.ReportAllocs()
+					for b.Loop() {
+						naiveOrAll(d.slices)
+					}
+					report(b, in, 32)
+				})
+			}
+		})
+	}
+}
+
+func BenchmarkOverlap(b *testing.B) {
+	for _, c := range manyConfigs {
+		b.Run(c.name()+fmt.Sprintf("/k=%d", ways), func(b *testing.B) {
+			if testing.Short() {
+				b.Skip("50-way inputs skipped in -short mode")
+			}
+			naive := c.n <= 1_000_000
+			d := load(b, c, ways, naive)
+			in := 0 // every pair reads both of its audiences
+			for _, a := range d.auds {
+				in += int(a.Len()) * (ways - 1)
+			}
+			b.Run("impl=idbits", func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					bitmap.Overlap(d.auds...)
+				}
+				report(b, in, bitsPerMember(d.auds...))
+			})
+			if naive {
+				b.Run("impl=naive", func(b *testing.B) {
+					b.ReportAllocs()
+					for b.Loop() {
+						naiveOverlap(d.slices)
+					}
+					report(b, in, 32)
+				})
+			}
+		})
+	}
+}
+
+func BenchmarkWriteTo(b *testing.B) {
+	for _, c := range pairConfigs {
+		b.Run(c.name(), func(b *testing.B) {
+			skipLarge(b, c)
+			d := load(b, c, 2, true)
+			a, xs := d.auds[0], d.slices[0]
+			b.Run("impl=idbits", func(b *testing.B) {
+				var buf bytes.Buffer
+				buf.Grow(int(a.SerializedSize()))
+				b.ReportAllocs()
+				b.SetBytes(a.SerializedSize())
+				for b.Loop() {
+					buf.Reset()
+					if _, err := a.WriteTo(&buf); err != nil {
+						b.Fatal(err)
+					}
+				}
+				report(b, len(xs), bitsPerMember(a))
+			})
+			b.Run("impl=naive", func(b *testing.B) {
+				var buf bytes.Buffer
+				buf.Grow(4 + 4*len(xs))
+				b.ReportAllocs()
+				b.SetBytes(int64(4 + 4*len(xs)))
+				for b.Loop() {
+					buf.Reset()
+					if err := naiveWrite(&buf, xs); err != nil {
+						b.Fatal(err)
+					}
+				}
+				report(b, len(xs), 32)
+			})
+		})
+	}
+}
+
+func BenchmarkRead(b *testing.B) {
+	for _, c := range pairConfigs {
+		b.Run(c.name(), func(b *testing.B) {
+			skipLarge(b, c)
+			d := load(b, c, 2, true)
+			a, xs := d.auds[0], d.slices[0]
+			enc, err := a.MarshalBinary()
+			if err != nil {
+				b.Fatal(err)
+			}
+			var naiveEnc bytes.Buffer
+			if err := naiveWrite(&naiveEnc, xs); err != nil {
+				b.Fatal(err)
+			}
+			b.Run("impl=idbits", func(b *testing.B) {
+				b.ReportAllocs()
+				b.SetBytes(int64(len(enc)))
+				for b.Loop() {
+					if _, err := bitmap.Read(bytes.NewReader(enc)); err != nil {
+						b.Fatal(err)
+					}
+				}
+				report(b, len(xs), bitsPerMember(a))
+			})
+			b.Run("impl=idbits-view", func(b *testing.B) {
+				b.ReportAllocs()
+				b.SetBytes(int64(len(enc)))
+				for b.Loop() {
+					if _, err := bitmap.View(enc); err != nil {
+						b.Fatal(err)
+					}
+				}
+				report(b, len(xs), bitsPerMember(a))
+			})
+			b.Run("impl=naive", func(b *testing.B) {
+				b.ReportAllocs()
+				b.SetBytes(int64(naiveEnc.Len()))
+				for b.Loop() {
+					if _, err := naiveRead(bytes.NewReader(naiveEnc.Bytes())); err != nil {
+						b.Fatal(err)
+					}
+				}
+				report(b, len(xs), 32)
+			})
+		})
+	}
+}
+
+// The naive baselines.
+
+func naiveAnd(a, b []uint32) []uint32 {
+	out := make([]uint32, 0, min(len(a), len(b)))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] < b[j]:
+			i++
+		case a[i] > b[j]:
+			j++
+		default:
+			out = append(out, a[i])
+			i++
+			j++
+		}
+	}
+	return out
+}
+
+func naiveAndLen(a, b []uint32) int {
+	n, i, j := 0, 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] < b[j]:
+			i++
+		case a[i] > b[j]:
+			j++
+		default:
+			n++
+			i++
+			j++
+		}
+	}
+	return n
+}
+
+func naiveOr(a, b []uint32) []uint32 {
+	out := make([]uint32, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] < b[j]:
+			out = append(out, a[i])
+			i++
+		case a[i] > b[j]:
+			out = append(out, b[j])
+			j++
+		default:
+			out = append(out, a[i])
+			i++
+			j++
+		}
+	}
+	out = append(out, a[i:]...)
+	return append(out, b[j:]...)
+}
+
+func naiveOrAll(as [][]uint32) []uint32 {
+	var out []uint32
+	for _, a := range as {
+		out = naiveOr(out, a)
+	}
+	return out
+}
+
+func naiveOverlap(as [][]uint32) [][]uint64 {
+	m := make([][]uint64, len(as))
+	for i := range as {
+		m[i] = make([]uint64, len(as))
+		m[i][i] = uint64(len(as[i]))
+	}
+	for i := range as {
+		for j := i + 1; j < len(as); j++ {
+			n := uint64(naiveAndLen(as[i], as[j]))
+			m[i][j], m[j][i] = n, n
+		}
+	}
+	return m
+}
+
+func mapAnd(a []uint32, b map[uint32]struct{}) []uint32 {
+	var out []uint32
+	for _, x := range a {
+		if _, ok := b[x]; ok {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func mapAndLen(a []uint32, b map[uint32]struct{}) int {
+	n := 0
+	for _, x := range a {
+		if _, ok := b[x]; ok {
+			n++
+		}
+	}
+	return n
+}
+
+// naiveWrite writes a member count and the members, 4 bytes each.
+func naiveWrite(w io.Writer, xs []uint32) error {
+	if err := binary.Write(w, binary.LittleEndian, uint32(len(xs))); err != nil {
+		return err
+	}
+	return binary.Write(w, binary.LittleEndian, xs)
+}
+
+// naiveRead reads what naiveWrite wrote and checks that the members are
+// sorted and unique, as the set invariant requires.
+func naiveRead(r io.Reader) ([]uint32, error) {
+	var n uint32
+	if err := binary.Read(r, binary.LittleEndian, &n); err != nil {
+		return nil, err
+	}
+	xs := make([]uint32, n)
+	if err := binary.Read(r, binary.LittleEndian, xs); err != nil {
+		return nil, err
+	}
+	for i := 1; i < len(xs); i++ {
+		if xs[i] <= xs[i-1] {
+			return nil, errors.New("members not sorted and unique")
+		}
+	}
+	return xs, nil
+}
