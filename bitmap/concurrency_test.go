@@ -12,7 +12,7 @@ import (
 // that no operation writes to an audience it reads (roaring's copy-on-write
 // marks, lazy cardinalities, iterators).
 func TestConcurrentReaders(t *testing.T) {
-	forceParallel(t) // AndAll, OrAll and Overlap fan out as well
+	forceParallel(t)                      // AndAll, OrAll and Overlap fan out as well
 	ps := genPairs(t, 9, 1)[:len(shapes)] // one audience of each shape
 	var as []Audience
 	var ms []model
