@@ -1,0 +1,395 @@
+package reconcile
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"slices"
+	"time"
+
+	"github.com/idbits/idbits/bitmap"
+	"github.com/idbits/idbits/idtypes"
+	"github.com/idbits/idbits/reconcile/idfile"
+)
+
+// DefaultMaxRejected is how many rejected lines an ImportReport keeps when
+// ImportOptions.MaxRejected is zero.
+const DefaultMaxRejected = 100
+
+// ErrForeignView: a flow was given a view and a graph that do not belong
+// together (ImportOptions.Register is not the graph of the view).
+var ErrForeignView = errors.New("reconcile: view of another graph")
+
+// Reasons a line is rejected, as ImportReport.Invalid counts them and
+// RejectedLine.Reason names them.
+const (
+	ReasonBlocked     = "blocked"       // a blocked value: blank, "null", "anonymous", ... (idtypes.ErrBlocked)
+	ReasonSyntax      = "syntax"        // idtypes.ErrSyntax
+	ReasonRange       = "range"         // idtypes.ErrRange
+	ReasonTooLong     = "too_long"      // idtypes.ErrTooLong
+	ReasonNamespace   = "namespace"     // idtypes.ErrNamespace: an unknown namespace code
+	ReasonLineTooLong = "line_too_long" // idfile.ErrLineTooLong
+	ReasonFormat      = "format"        // idfile.ErrFormat
+	ReasonQuote       = "quote"         // idfile.ErrQuote
+	ReasonTimestamp   = "timestamp"     // idfile.ErrTimestamp
+	ReasonEmpty       = "empty"         // a value without an identifier (the zero ID) and no error
+	ReasonOther       = "other"         // any other *idfile.LineError
+)
+
+// ImportOptions configure Import. The zero value counts unknown identifiers
+// and keeps DefaultMaxRejected rejected lines.
+type ImportOptions struct {
+	// Register, if set, registers each identifier the view does not know
+	// as a new profile of its own on this graph, as Experience Platform does
+	// for the members of an external audience: Import links it alone
+	// (Graph.LinkMany with one-identifier records), takes a new view of the
+	// graph, and returns the audience under that view (Imported.View).
+	// The view given to Import must be a view of this graph, or Import
+	// fails with ErrForeignView. Erased identifiers are never registered.
+	Register *Graph
+	// At is the time of the records that register identifiers; zero means
+	// the time of the call.
+	At time.Time
+	// MaxRejected caps the rejected lines kept in ImportReport.Rejected:
+	// zero means DefaultMaxRejected, a negative value keeps none. Every
+	// rejected line is counted whatever the cap.
+	MaxRejected int
+}
+
+// ImportReport is the funnel of an import. Every data line falls in exactly
+// one stage:
+//
+//	Lines = Invalid + Blocked + Duplicates + Unknown + MatchedIdentities
+//
+// Its JSON form uses the snake_case names of the tags.
+type ImportReport struct {
+	// Lines counts the data lines read: every identifier and every rejected
+	// line the reader yielded (readers skip blank and comment lines).
+	Lines int `json:"lines"`
+	// Invalid counts the lines that gave no identifier, other than blocked
+	// ones; InvalidByReason splits them by reason (the Reason constants).
+	Invalid         int            `json:"invalid"`
+	InvalidByReason map[string]int `json:"invalid_by_reason"`
+	// Blocked counts the lines holding a blocked value (blank, "null",
+	// "anonymous", "invalid", "undefined", the all-zero IDFA or GAID).
+	Blocked int `json:"blocked"`
+	// Duplicates counts the identifiers met again after their first line.
+	Duplicates int `json:"duplicates"`
+	// Unknown counts the distinct identifiers in no profile of the view.
+	Unknown int `json:"unknown"`
+	// Registered counts the unknown identifiers registered as new profiles
+	// (ImportOptions.Register); zero otherwise.
+	Registered int `json:"registered"`
+	// MatchedIdentities counts the distinct identifiers in a profile of the
+	// view, and MatchedProfiles the profiles holding them (under the view
+	// of the result).
+	MatchedIdentities int `json:"matched_identities"`
+	MatchedProfiles   int `json:"matched_profiles"`
+	// MatchRate is MatchedIdentities / (MatchedIdentities + Unknown): the
+	// share of the distinct, well-formed identifiers received that the
+	// graph reconciled. It is 0 when there are none.
+	MatchRate float64 `json:"match_rate"`
+	// Rejected holds the first rejected lines (invalid or blocked), up to
+	// ImportOptions.MaxRejected, in the order read.
+	Rejected []RejectedLine `json:"rejected"`
+}
+
+// RejectedLine is one line an import could not use.
+type RejectedLine struct {
+	Line   int    `json:"line"`            // 1-based line number
+	Field  string `json:"field,omitempty"` // the part of the line at fault, if not all of it
+	Text   string `json:"text"`            // the start of the line
+	Reason string `json:"reason"`          // one of the Reason constants
+	// Err is the reader's error, an *idfile.LineError: match its reason
+	// with errors.Is.
+	Err error `json:"-"`
+}
+
+// Imported is the result of an import.
+type Imported struct {
+	// Audience holds the profiles of the identifiers imported, as profile
+	// key ordinals under View.
+	Audience bitmap.Audience
+	// View is the view Audience is in: the view given to Import or, when
+	// ImportOptions.Register registered identifiers, the graph's view taken
+	// just after, which contains them. Use it (or View.Project of Audience
+	// onto a later view) for whatever follows.
+	View   *View
+	Report ImportReport
+}
+
+// importBatch is how many identifiers go to one Dictionary.LookupMany call.
+const importBatch = 1 << 14
+
+// Import maps the identifiers of lines onto the profiles of view v, and
+// reports the funnel. Any reader of package idfile gives lines (ReadList,
+// ReadCSV, or SegmentLines over an Audience Manager file); ImportList and
+// ImportCSV read an io.Reader directly.
+//
+// Each *idfile.LineError the reader yields is counted as Blocked or as
+// Invalid by reason, and the first ones are kept; a bad line never stops the
+// import. Identifiers are looked up in batches, deduplicated on their
+// ordinals, and mapped to their profiles under v; identifiers unknown to v
+// are counted or, with opts.Register, registered as new profiles.
+//
+// Any other error from lines (a read error, idfile.ErrHeader) stops the
+// import: Import then returns it, wrapped, with the result of the lines
+// before it. It does not allocate per line beyond what the reader does.
+func Import(v *View, lines iter.Seq2[idfile.Line, error], opts ImportOptions) (Imported, error) {
+	im := newImporter(v, opts)
+	if g := opts.Register; g != nil && g.dict != v.dict {
+		return Imported{View: v}, fmt.Errorf("import: %w", ErrForeignView)
+	}
+	for ln, err := range lines {
+		if err != nil {
+			var le *idfile.LineError
+			if errors.As(err, &le) {
+				im.reject(le)
+				continue
+			}
+			im.flush()
+			return im.finish(), fmt.Errorf("import: %w", err)
+		}
+		if !ln.ID.IsValid() {
+			im.reject(&idfile.LineError{Line: ln.N, Err: errEmpty})
+			continue
+		}
+		im.batch = append(im.batch, ln.ID)
+		if len(im.batch) == cap(im.batch) {
+			im.flush()
+		}
+	}
+	im.flush()
+	return im.finish(), nil
+}
+
+// errEmpty is the reason of a line that gave the zero ID without an error.
+var errEmpty = errors.New("no identifier")
+
+// ImportList imports a plain list (idfile.ReadList with list) as Import does.
+func ImportList(v *View, r io.Reader, list idfile.ListOptions, opts ImportOptions) (Imported, error) {
+	return Import(v, idfile.ReadList(r, list), opts)
+}
+
+// ImportCSV imports the identifier column of a CSV file (idfile.ReadCSV with
+// csv) as Import does. Rows are imported whatever their membership status.
+func ImportCSV(v *View, r io.Reader, csv idfile.CSVOptions, opts ImportOptions) (Imported, error) {
+	return Import(v, idfile.ReadCSV(r, csv), opts)
+}
+
+// SegmentLines turns the updates of an Audience Manager file
+// (idfile.ReadAAMOutbound, or ReadAAMInbound for traits) into the lines of
+// one segment's members, for Import: the user of each update whose Added
+// traits or segments hold seg. A line the reader rejected yields its first
+// *idfile.LineError, once; a line whose user was read but some of whose
+// traits were bad is judged by its good traits, and its errors are dropped.
+// Other errors pass through and end the iteration as they end the reader's.
+func SegmentLines(updates iter.Seq2[idfile.Update, error], seg idfile.Trait) iter.Seq2[idfile.Line, error] {
+	return func(yield func(idfile.Line, error) bool) {
+		var pending *idfile.LineError // first error of the last line with errors
+		flush := func() bool {
+			p := pending
+			pending = nil
+			return p == nil || yield(idfile.Line{}, p)
+		}
+		for u, err := range updates {
+			if err != nil {
+				var le *idfile.LineError
+				if !errors.As(err, &le) {
+					if flush() {
+						yield(idfile.Line{}, err)
+					}
+					return
+				}
+				if pending != nil && pending.Line == le.Line {
+					continue
+				}
+				if !flush() {
+					return
+				}
+				pending = le
+				continue
+			}
+			if pending != nil && pending.Line == u.N {
+				pending = nil // the line's user was read: its good traits count
+			}
+			if !flush() {
+				return
+			}
+			if slices.Contains(u.Added, seg) {
+				if !yield(idfile.Line{N: u.N, ID: u.User}, nil) {
+					return
+				}
+			}
+		}
+		flush()
+	}
+}
+
+// importer is the state of one Import.
+type importer struct {
+	v           *View
+	opts        ImportOptions
+	maxRejected int
+	rep         ImportReport
+
+	batch    []idtypes.ID
+	ords     []uint32
+	seen     ordSet // identity ordinals met
+	profiles ordSet // profiles matched, under v
+	matched  ordSet // identity ordinals matched; with Register only
+	unknown  map[idtypes.ID]struct{}
+	register []idtypes.ID // identifiers to register, in order of first line
+}
+
+func newImporter(v *View, opts ImportOptions) *importer {
+	im := &importer{v: v, opts: opts, maxRejected: opts.MaxRejected}
+	if im.maxRejected == 0 {
+		im.maxRejected = DefaultMaxRejected
+	}
+	im.rep.InvalidByReason = map[string]int{}
+	im.batch = make([]idtypes.ID, 0, importBatch)
+	im.ords = make([]uint32, importBatch)
+	im.unknown = map[idtypes.ID]struct{}{}
+	im.rep.Rejected = []RejectedLine{}
+	return im
+}
+
+// reject counts a rejected line and keeps it if there is room.
+func (im *importer) reject(le *idfile.LineError) {
+	im.rep.Lines++
+	reason := rejectReason(le.Err)
+	if reason == ReasonBlocked {
+		im.rep.Blocked++
+	} else {
+		im.rep.Invalid++
+		im.rep.InvalidByReason[reason]++
+	}
+	if len(im.rep.Rejected) < im.maxRejected {
+		im.rep.Rejected = append(im.rep.Rejected, RejectedLine{
+			Line: le.Line, Field: le.Field, Text: le.Text, Reason: reason, Err: le,
+		})
+	}
+}
+
+// rejectReason names the reason of a rejected line.
+func rejectReason(err error) string {
+	switch {
+	case errors.Is(err, idtypes.ErrBlocked):
+		return ReasonBlocked
+	case errors.Is(err, idfile.ErrLineTooLong):
+		return ReasonLineTooLong
+	case errors.Is(err, idfile.ErrQuote):
+		return ReasonQuote
+	case errors.Is(err, idfile.ErrTimestamp):
+		return ReasonTimestamp
+	case errors.Is(err, idfile.ErrFormat):
+		return ReasonFormat
+	case errors.Is(err, idtypes.ErrNamespace):
+		return ReasonNamespace
+	case errors.Is(err, idtypes.ErrTooLong):
+		return ReasonTooLong
+	case errors.Is(err, idtypes.ErrRange):
+		return ReasonRange
+	case errors.Is(err, idtypes.ErrSyntax):
+		return ReasonSyntax
+	case errors.Is(err, errEmpty):
+		return ReasonEmpty
+	}
+	return ReasonOther
+}
+
+// flush looks up the batch and sorts its identifiers into the funnel.
+func (im *importer) flush() {
+	n := len(im.batch)
+	if n == 0 {
+		return
+	}
+	im.rep.Lines += n
+	v := im.v
+	ords := im.ords[:n]
+	v.dict.LookupMany(im.batch, ords)
+	reg := im.opts.Register != nil
+	for i, o := range ords {
+		if o == NoOrdinal {
+			id := im.batch[i]
+			if _, dup := im.unknown[id]; dup {
+				im.rep.Duplicates++
+				continue
+			}
+			im.unknown[id] = struct{}{}
+			im.rep.Unknown++
+			if reg {
+				im.register = append(im.register, id)
+			}
+			continue
+		}
+		if !im.seen.add(o) {
+			im.rep.Duplicates++
+			continue
+		}
+		p, ok := v.ProfileOf(o)
+		if !ok {
+			// Known to the dictionary but in no profile of v: linked
+			// after v was taken, or added to the dictionary only.
+			im.rep.Unknown++
+			if reg {
+				im.register = append(im.register, im.batch[i])
+			}
+			continue
+		}
+		im.rep.MatchedIdentities++
+		im.profiles.add(uint32(p))
+		if reg {
+			im.matched.add(o)
+		}
+	}
+	clear(im.batch) // drop references to strings
+	im.batch = im.batch[:0]
+}
+
+// finish registers what must be and builds the result.
+func (im *importer) finish() Imported {
+	res := Imported{View: im.v}
+	if d := im.rep.MatchedIdentities + im.rep.Unknown; d > 0 {
+		im.rep.MatchRate = float64(im.rep.MatchedIdentities) / float64(d)
+	}
+	if len(im.register) == 0 {
+		res.Audience = im.profiles.audience()
+		im.rep.MatchedProfiles = im.profiles.len()
+		res.Report = im.rep
+		return res
+	}
+	g := im.opts.Register
+	at := im.opts.At
+	if at.IsZero() {
+		at = time.Now()
+	}
+	var b Batch
+	for _, id := range im.register {
+		b.Add(at, id)
+	}
+	// Rejections (erased identifiers, a full dictionary) show below as
+	// identifiers the new view does not hold.
+	_, _ = g.LinkMany(&b)
+	nv := g.View()
+	ords := make([]uint32, len(im.register))
+	nv.dict.LookupMany(im.register, ords)
+	var reg bitmap.Builder
+	for _, o := range ords {
+		if o == NoOrdinal {
+			continue
+		}
+		if _, ok := nv.ProfileOf(o); ok {
+			reg.Add(o)
+			im.rep.Registered++
+		}
+	}
+	matched := nv.Project(im.matched.audience())
+	im.rep.MatchedProfiles = int(matched.Len())
+	res.Audience = bitmap.Or(matched, nv.Project(reg.Audience()))
+	res.View = nv
+	res.Report = im.rep
+	return res
+}
