@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -258,5 +259,31 @@ func TestDecodeValidSmall(t *testing.T) {
 			}
 			checkAudience(t, v, m)
 		})
+	}
+}
+
+func TestIncreasing(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 11))
+	for trial := range 2000 {
+		n := r.IntN(40)
+		b := make([]byte, 2*n)
+		v := r.IntN(3)
+		for i := range n {
+			binary.LittleEndian.PutUint16(b[2*i:], uint16(v))
+			v += r.IntN(3) // sometimes equal: not strictly increasing
+			if trial%7 == 0 && r.IntN(n) == 0 {
+				v -= 5
+			}
+			v = max(v, 0)
+		}
+		want := true
+		for i := 1; i < n; i++ {
+			if binary.LittleEndian.Uint16(b[2*i:]) <= binary.LittleEndian.Uint16(b[2*i-2:]) {
+				want = false
+			}
+		}
+		if got := increasing(b); got != want {
+			t.Fatalf("increasing(%v) = %v, want %v", b, got, want)
+		}
 	}
 }
