@@ -1,0 +1,235 @@
+package reconcile
+
+import (
+	"cmp"
+	"io"
+	"iter"
+	"slices"
+	"strings"
+
+	"github.com/idbits/idbits/bitmap"
+	"github.com/idbits/idbits/idtypes"
+	"github.com/idbits/idbits/reconcile/idfile"
+)
+
+// ExportOptions configure Export and WriteExport. The zero value exports
+// every identifier of every namespace.
+type ExportOptions struct {
+	// Namespaces lists the namespaces the destination accepts; empty means
+	// every namespace. Invalid ones are ignored.
+	Namespaces []idtypes.Namespace
+	// OnePerProfile exports one identifier per profile: its first accepted
+	// identifier in priority order (by namespace as Priority ranks them,
+	// then idtypes.ID.Compare), the way the profile key is chosen among all
+	// members. Otherwise every accepted identifier is exported.
+	OnePerProfile bool
+	// Priority ranks namespaces, highest first, as Rules.Priority does (and
+	// unlisted ones follow in the same way): pass the graph's
+	// Graph.Rules().Priority to export what the graph treats as the
+	// profile's primary identity, or the destination's own preference.
+	Priority []idtypes.Namespace
+}
+
+// ExportReport counts what an export writes. Its JSON form uses the
+// snake_case names of the tags; ByNamespace is keyed by namespace code.
+type ExportReport struct {
+	// Profiles counts the members of the audience that are profiles of the
+	// view. NotInView counts the others, which are skipped: an audience
+	// built under an older view must be projected first (View.Project).
+	Profiles  int `json:"profiles"`
+	NotInView int `json:"not_in_view"`
+	// Exported counts the profiles with at least one identifier exported.
+	Exported int `json:"exported_profiles"`
+	// Identifiers counts the identifiers exported, and ByNamespace splits
+	// them by namespace.
+	Identifiers int                       `json:"identifiers"`
+	ByNamespace map[idtypes.Namespace]int `json:"by_namespace"`
+	// Unmapped counts the profiles with no identifier of an accepted
+	// namespace (Campaign's recipients that could not be mapped), and
+	// UnmappedProfiles holds them.
+	Unmapped         int             `json:"unmapped"`
+	UnmappedProfiles bitmap.Audience `json:"-"`
+}
+
+// Export maps the profiles of audience a, under view v, onto the
+// identifiers a destination accepts. It returns them as an iterator, in a
+// deterministic order: profiles in increasing order, and within a profile by
+// priority (opts.Priority), then idtypes.ID.Compare. The report is computed
+// before Export returns, from ordinals alone; the iterator decodes the
+// identifiers as it goes, holds one profile's identifiers at a time, and can
+// be ranged over more than once, each time giving the same identifiers.
+//
+// Members of a that are not profiles of v are skipped and counted as
+// NotInView. Export is safe to call concurrently, and so is the iterator.
+func Export(v *View, a bitmap.Audience, opts ExportOptions) (iter.Seq[idtypes.ID], ExportReport) {
+	ex := &exporter{v: v, rank: newNSRank(v, opts.Namespaces, opts.Priority), one: opts.OnePerProfile}
+	rep := ex.count(a)
+	return func(yield func(idtypes.ID) bool) { ex.each(a, yield) }, rep
+}
+
+// WriteExport writes the identifiers Export gives as a plain list, one
+// "NS:value" per line (idfile.WriteList), sorted as bytes (the order of
+// LC_ALL=C sort), and returns Export's report. It holds every identifier
+// in memory to sort them. It stops at the first write error.
+func WriteExport(w io.Writer, v *View, a bitmap.Audience, opts ExportOptions) (ExportReport, error) {
+	ids, rep := Export(v, a, opts)
+	all := make([]idtypes.ID, 0, rep.Identifiers)
+	for id := range ids {
+		all = append(all, id)
+	}
+	sortByText(all)
+	return rep, idfile.WriteList(w, slices.Values(all), idfile.ListOptions{})
+}
+
+// sortByText sorts ids as their "NS:value" texts sort as bytes, without
+// building the texts: namespace codes with their colon, then values, which
+// within a namespace sort as idtypes.ID.Compare does.
+func sortByText(ids []idtypes.ID) {
+	var codes []string // by namespace: code + ":"
+	for _, id := range ids {
+		ns := id.Namespace()
+		for int(ns) >= len(codes) {
+			codes = append(codes, "")
+		}
+		if codes[ns] == "" {
+			codes[ns] = ns.String() + ":"
+		}
+	}
+	slices.SortFunc(ids, func(a, b idtypes.ID) int {
+		if na, nb := a.Namespace(), b.Namespace(); na != nb {
+			return strings.Compare(codes[na], codes[nb])
+		}
+		return a.Compare(b)
+	})
+}
+
+// exporter walks the profiles of an audience for Export.
+type exporter struct {
+	v    *View
+	rank *nsRank
+	one  bool
+}
+
+// member is an accepted member of a profile.
+type member struct {
+	rank int32
+	ord  uint32
+	id   idtypes.ID
+}
+
+// count computes the report without decoding identifiers.
+func (ex *exporter) count(a bitmap.Audience) ExportReport {
+	v := ex.v
+	rep := ExportReport{ByNamespace: map[idtypes.Namespace]int{}}
+	byRank := make([]int, len(ex.rank.rank))
+	var unmapped bitmap.Builder
+	buf := make([]uint32, 4096)
+	for batch := range a.Batches(buf) {
+		for _, p := range batch {
+			if v.rv.Key(p) != p {
+				rep.NotInView++
+				continue
+			}
+			rep.Profiles++
+			best, n := int32(-1), 0
+			v.rv.Members(p, func(m uint32) bool {
+				r := ex.rank.of(v.dict.NamespaceOf(m))
+				if r < 0 || v.dict.Erased(m) {
+					return true
+				}
+				n++
+				if ex.one {
+					if best < 0 || r < best {
+						best = r
+					}
+				} else {
+					byRank[r]++
+				}
+				return true
+			})
+			if n == 0 {
+				unmapped.Add(p)
+				continue
+			}
+			rep.Exported++
+			if ex.one {
+				byRank[best]++
+			}
+		}
+	}
+	for ns, r := range ex.rank.rank {
+		if r >= 0 && byRank[r] > 0 {
+			rep.ByNamespace[idtypes.Namespace(ns)] = byRank[r]
+			rep.Identifiers += byRank[r]
+		}
+	}
+	rep.UnmappedProfiles = unmapped.Audience()
+	rep.Unmapped = int(rep.UnmappedProfiles.Len())
+	return rep
+}
+
+// each yields the identifiers of the profiles of a.
+func (ex *exporter) each(a bitmap.Audience, yield func(idtypes.ID) bool) {
+	var ms []member
+	buf := make([]uint32, 4096)
+	for batch := range a.Batches(buf) {
+		for _, p := range batch {
+			ms = ex.members(p, ms[:0])
+			for _, m := range ms {
+				if !yield(m.id) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// members appends to ms the identifiers profile p exports, in order: all its
+// accepted members, or the first of them. It decodes only the candidates.
+func (ex *exporter) members(p uint32, ms []member) []member {
+	v := ex.v
+	if v.rv.Key(p) != p {
+		return ms
+	}
+	best := int32(-1)
+	v.rv.Members(p, func(m uint32) bool {
+		r := ex.rank.of(v.dict.NamespaceOf(m))
+		if r < 0 || v.dict.Erased(m) {
+			return true
+		}
+		if ex.one {
+			switch {
+			case best >= 0 && r > best:
+				return true
+			case r < best:
+				ms = ms[:0]
+			}
+			best = r
+		}
+		ms = append(ms, member{rank: r, ord: m})
+		return true
+	})
+	k := 0
+	for _, m := range ms {
+		id, ok := v.dict.ID(m.ord)
+		if !ok {
+			continue // erased meanwhile
+		}
+		m.id = id
+		ms[k] = m
+		k++
+	}
+	ms = ms[:k]
+	if len(ms) > 1 {
+		slices.SortFunc(ms, func(a, b member) int {
+			if c := cmp.Compare(a.rank, b.rank); c != 0 {
+				return c
+			}
+			return a.id.Compare(b.id)
+		})
+	}
+	if ex.one && len(ms) > 1 {
+		ms = ms[:1]
+	}
+	return ms
+}
