@@ -269,7 +269,6 @@ type Batch struct {
 	bad  []int // indexes of records with a time out of range
 	end  []int // end of each record in ids
 	ids  []idtypes.ID
-	kept []idtypes.ID // LinkMany's scratch
 }
 
 // Add appends a record; ids are copied.
@@ -308,26 +307,21 @@ const linkChunk = 1 << 14
 
 // LinkMany records every record of b as Link would, in bulk: identifiers go
 // to the dictionary in one AddMany call, and records reach the log in chunks
-// without allocations per record. Records Link would reject are skipped and
-// reported in the LinkReport, as are erased identifiers dropped from the
-// records; the error is for the batch as a whole (invalid rules). b is not
-// changed and can be reused.
+// without allocations per record. Records Link would reject are skipped
+// (their identifiers are not added to the dictionary) and reported in the
+// LinkReport, as are erased identifiers dropped from the records; the error
+// is for the batch as a whole (invalid rules). b is not changed and can be
+// reused.
 func (g *Graph) LinkMany(b *Batch) (LinkReport, error) {
 	rep := LinkReport{Records: b.Len()}
 	if g.err != nil {
 		return rep, g.err
 	}
-	// Validate, sort and deduplicate each record into b.kept.
-	kept := b.kept[:0]
-	type krec struct {
-		rec    int
-		lo, hi int
-		at     int64
-	}
-	recs := make([]krec, 0, b.Len())
-	var ebuf []entry
-	pos := make([]int32, 0, len(b.ids)) // position as given of each kept identifier
+	// Pass 1: reject bad records. ok[i] says record i goes on.
+	ok := make([]bool, b.Len())
 	bad := b.bad
+	var ebuf []entry
+	rejected := false
 	lo := 0
 	for i := range b.Len() {
 		hi := b.end[i]
@@ -336,29 +330,46 @@ func (g *Graph) LinkMany(b *Batch) (LinkReport, error) {
 		if len(bad) > 0 && bad[0] == i {
 			bad = bad[1:]
 			rep.reject(&RecordError{Record: i, Pos: -1, Err: ErrTime, batch: true})
+			rejected = true
 			continue
 		}
 		if len(ids) == 0 {
 			continue
 		}
 		var rerr *RecordError
-		ebuf, rerr = g.prepare(i, true, ids, ebuf)
+		for j, id := range ids {
+			if !id.IsValid() {
+				rerr = &RecordError{Record: i, Pos: j, Err: ErrInvalid, batch: true}
+				break
+			}
+		}
+		if rerr == nil && len(ids) > g.rs.maxPer {
+			_, rerr = g.prepare(i, true, ids, ebuf) // counts the distinct ones
+		}
 		if rerr != nil {
 			rep.reject(rerr)
+			rejected = true
 			continue
 		}
-		k := krec{rec: i, lo: len(kept), at: b.at[i]}
-		for _, e := range ebuf {
-			kept = append(kept, e.id)
-			pos = append(pos, int32(e.pos))
-		}
-		k.hi = len(kept)
-		recs = append(recs, k)
+		ok[i] = true
 	}
-	b.kept = kept[:0]
 
-	ords := make([]uint32, len(kept))
-	if err := g.dict.AddMany(kept, ords); err != nil {
+	// Pass 2: ordinals of every identifier of the records that go on.
+	// Without rejections that is b.ids itself, not copied.
+	ids, base := b.ids, make([]int, 0)
+	if rejected {
+		ids = nil
+		lo = 0
+		for i := range b.Len() {
+			base = append(base, len(ids)-lo) // index in ids = index in b.ids + base[i]
+			if ok[i] {
+				ids = append(ids, b.ids[lo:b.end[i]]...)
+			}
+			lo = b.end[i]
+		}
+	}
+	ords := make([]uint32, len(ids))
+	if err := g.dict.AddMany(ids, ords); err != nil {
 		var ae *AddError
 		if !errors.As(err, &ae) {
 			return rep, err
@@ -369,41 +380,71 @@ func (g *Graph) LinkMany(b *Batch) (LinkReport, error) {
 			if o != NoOrdinal {
 				continue
 			}
-			if _, err := g.dict.Add(kept[i]); !errors.Is(err, ErrErased) {
+			if _, err := g.dict.Add(ids[i]); !errors.Is(err, ErrErased) {
 				ords[i] = NoOrdinal - 1 // marks "not added" for the loop below
 			}
 		}
 	}
 
+	// Pass 3: each record in join order, into the log.
+	type sorted struct {
+		id  idtypes.ID
+		ord uint32
+		pos int32
+	}
+	var sbuf []sorted
 	var nbuf []uint16
 	var obuf []uint32
-	for c := 0; c < len(recs); c += linkChunk {
+	for c := 0; c < b.Len(); c += linkChunk {
 		g.mu.Lock()
-		for _, k := range recs[c:min(c+linkChunk, len(recs))] {
+		for i := c; i < min(c+linkChunk, b.Len()); i++ {
+			if !ok[i] {
+				continue
+			}
+			lo := 0
+			if i > 0 {
+				lo = b.end[i-1]
+			}
+			hi := b.end[i]
+			off := 0
+			if rejected {
+				off = base[i]
+			}
+			sbuf = sbuf[:0]
+			for j := lo; j < hi; j++ {
+				sbuf = append(sbuf, sorted{ids[j+off], ords[j+off], int32(j - lo)})
+			}
+			for x := 1; x < len(sbuf); x++ {
+				for y := x; y > 0 && g.rs.compareID(sbuf[y].id, sbuf[y-1].id) < 0; y-- {
+					sbuf[y], sbuf[y-1] = sbuf[y-1], sbuf[y]
+				}
+			}
 			obuf, nbuf = obuf[:0], nbuf[:0]
 			var full *RecordError
-			var dropped []*RecordError
-			for j := k.lo; j < k.hi; j++ {
-				o := ords[j]
-				if o == NoOrdinal-1 {
-					full = &RecordError{Record: k.rec, Pos: int(pos[j]), ID: kept[j], Err: ErrFull, batch: true}
-					break
-				}
-				if o == NoOrdinal || g.rg.Erased(o) {
-					dropped = append(dropped, &RecordError{Record: k.rec, Pos: int(pos[j]), ID: kept[j], Err: ErrErased, batch: true})
+			dropped := len(rep.Errors)
+			for x, e := range sbuf {
+				if x > 0 && e.id == sbuf[x-1].id {
 					continue
 				}
-				obuf = append(obuf, o)
-				nbuf = append(nbuf, uint16(kept[j].Namespace()))
+				if e.ord == NoOrdinal-1 {
+					full = &RecordError{Record: i, Pos: int(e.pos), ID: e.id, Err: ErrFull, batch: true}
+					break
+				}
+				if e.ord == NoOrdinal || g.rg.Erased(e.ord) {
+					rep.Errors = append(rep.Errors, &RecordError{Record: i, Pos: int(e.pos), ID: e.id, Err: ErrErased, batch: true})
+					continue
+				}
+				obuf = append(obuf, e.ord)
+				nbuf = append(nbuf, uint16(e.id.Namespace()))
 			}
 			if full != nil {
+				rep.Errors = rep.Errors[:dropped]
 				rep.reject(full)
 				continue
 			}
-			rep.Errors = append(rep.Errors, dropped...)
-			rep.Dropped += len(dropped)
+			rep.Dropped += len(rep.Errors) - dropped
 			if len(obuf) > 0 {
-				g.rg.Append(k.at, obuf, nbuf)
+				g.rg.Append(b.at[i], obuf, nbuf)
 				rep.Linked++
 			} else {
 				rep.Rejected++
