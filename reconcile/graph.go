@@ -265,10 +265,10 @@ func (g *Graph) Link(at time.Time, ids ...idtypes.ID) error {
 // Batch collects records for LinkMany in flat arrays. The zero Batch is
 // empty and ready to use. A Batch is not safe for concurrent use.
 type Batch struct {
-	at   []int64
-	bad  []int // indexes of records with a time out of range
-	end  []int // end of each record in ids
-	ids  []idtypes.ID
+	at  []int64
+	bad []int // indexes of records with a time out of range
+	end []int // end of each record in ids
+	ids []idtypes.ID
 }
 
 // Add appends a record; ids are copied.
