@@ -113,7 +113,9 @@ func TestDiff(t *testing.T) {
 //	so:     entered {e2}; exited {c1} (no ECID left) and {e5};
 //	        current {e2}, {c2, c3, e3, e4}
 func deltaScenario(t *testing.T) (*reconcile.View, reconcile.Delta) {
-	e := func(n string) idtypes.ID { return idtypes.MustParse(idtypes.ECID, "2026567315898041972273508975303663357"+n) }
+	e := func(n string) idtypes.ID {
+		return idtypes.MustParse(idtypes.ECID, "2026567315898041972273508975303663357"+n)
+	}
 	c := func(n string) idtypes.ID { return idtypes.MustParse(idtypes.CRMID, "crm-"+n) }
 	g := reconcile.NewGraph(reconcile.Rules{})
 	link := func(h int, ids ...idtypes.ID) {
