@@ -1,6 +1,7 @@
 package resolve
 
 import (
+	"math/bits"
 	"slices"
 )
 
@@ -109,17 +110,34 @@ type builder struct {
 }
 
 func (b *builder) set(ord, key, next uint32) {
-	p := int(ord >> pageBits)
-	for len(b.v.key) <= p {
-		b.v.key = append(b.v.key, nil)
-		b.v.next = append(b.v.next, nil)
-	}
-	for len(b.ownKey) < len(b.v.key) {
-		b.ownKey = append(b.ownKey, false)
-		b.ownNext = append(b.ownNext, false)
-	}
+	b.setKey(ord, key)
+	b.setNext(ord, next)
+}
+
+func (b *builder) setKey(ord, key uint32) {
+	p := b.page(ord)
 	own(b.v.key, b.ownKey, p)[ord&pageMask] = key
+}
+
+func (b *builder) setNext(ord, next uint32) {
+	p := b.page(ord)
 	own(b.v.next, b.ownNext, p)[ord&pageMask] = next
+}
+
+// page returns the page of ord, growing the tables to hold it.
+func (b *builder) page(ord uint32) int {
+	p := int(ord >> pageBits)
+	if p >= len(b.ownKey) {
+		for len(b.v.key) <= p {
+			b.v.key = append(b.v.key, nil)
+			b.v.next = append(b.v.next, nil)
+		}
+		for len(b.ownKey) < len(b.v.key) {
+			b.ownKey = append(b.ownKey, false)
+			b.ownNext = append(b.ownNext, false)
+		}
+	}
+	return p
 }
 
 func own(t []*page, owned []bool, p int) *page {
@@ -206,13 +224,19 @@ func (g *Graph) Resolve() (*View, Delta) {
 			a.write(b, j, &d)
 		}
 	}
-	for _, rec := range g.pendRecs {
-		if ords := g.log.record(rec); len(ords) > 0 {
-			visit(ords[0])
+	if old.identities == 0 && len(g.ns.seen) <= 32 {
+		// Every component is new: sweep the ordinals instead of walking
+		// the components one by one.
+		g.resolveAll(b, &a, &d, visit)
+	} else {
+		for _, rec := range g.pendRecs {
+			if ords := g.log.record(rec); len(ords) > 0 {
+				visit(ords[0])
+			}
 		}
-	}
-	for _, o := range g.pendIDs {
-		visit(o)
+		for _, o := range g.pendIDs {
+			visit(o)
+		}
 	}
 
 	// Keep the old cuts of components not re-resolved, add the new ones.
@@ -356,4 +380,106 @@ func (a *accounting) write(b *builder, j int, d *Delta) {
 	if same && a.oldMark[key] == r.gen {
 		a.oldMark[key] = r.gen + 1
 	}
+}
+
+// resolveAll resolves every component when the previous view is empty. Two
+// sweeps over the ordinals find, for each plain component, its key and
+// whether a rule could cut a join in it; the components no rule can touch
+// become profiles as they are (their members linked in ordinal order), the
+// others go to visit, the general path.
+func (g *Graph) resolveAll(b *builder, a *accounting, d *Delta, visit func(uint32)) {
+	r := &g.res
+	n := uint32(len(g.parent))
+	k := uint32(len(g.rules.Unique))
+	limit := g.rules.MaxIdentities
+	best := r.local[:n]       // at roots: the key so far
+	cyc := a.oldSize[:n]      // at roots: a member of the profile's circular list
+	mask := make([]uint32, n) // at roots: the namespaces present, by rank
+	slow := make([]uint64, (n+63)/64)
+	var uniq []uint32 // at roots: the identity of each unique slot
+	if k > 0 {
+		uniq = make([]uint32, n*k)
+		for i := range uniq {
+			uniq[i] = None
+		}
+	}
+	t := &g.ns
+	less := func(x, y uint32) bool {
+		rx, ry := t.rankOf(g.nsOf[x]), t.rankOf(g.nsOf[y])
+		if rx != ry {
+			return rx < ry
+		}
+		return g.compareID(x, y) < 0
+	}
+	for o := range n {
+		best[o], cyc[o] = None, None
+	}
+	for o := range n {
+		if g.parent[o] == None {
+			continue
+		}
+		rt := g.find(o)
+		if best[rt] == None || less(o, best[rt]) {
+			best[rt] = o
+		}
+		ns := g.nsOf[o]
+		mask[rt] |= 1 << t.rankOf(ns)
+		if s := t.slotOf(ns); s >= 0 {
+			u := &uniq[rt*k+uint32(s)]
+			if *u == None {
+				*u = o
+			} else {
+				slow[rt/64] |= 1 << (rt % 64)
+			}
+		}
+	}
+	isSlow := func(rt uint32) bool {
+		return slow[rt/64]&(1<<(rt%64)) != 0 || limit > 0 && g.size[rt] > uint32(limit)
+	}
+	for o := range n {
+		if g.parent[o] == None {
+			continue
+		}
+		rt := g.find(o)
+		if isSlow(rt) {
+			continue
+		}
+		key := best[rt]
+		b.setKey(o, key)
+		if cyc[rt] == None { // the first member starts the list
+			cyc[rt] = o
+			b.setNext(o, o)
+		} else {
+			h := cyc[rt]
+			b.setNext(o, get(b.v.next, h))
+			b.setNext(h, o)
+		}
+		a.v.nsIDs = addNSCount(a.v.nsIDs, g.nsOf[o])
+		a.v.identities++
+	}
+	for o := range n {
+		if g.parent[o] != o || isSlow(o) {
+			continue
+		}
+		a.v.profiles++
+		d.Added = append(d.Added, best[o])
+		for m := mask[o]; m != 0; m &= m - 1 {
+			rank := bits.TrailingZeros32(m)
+			ns := t.seen[rank]
+			addNS(&a.v.nsProfiles, ns, 1)
+		}
+	}
+	for o := range n {
+		if g.parent[o] == o && isSlow(o) {
+			visit(o)
+		}
+	}
+}
+
+func addNSCount(s []int, ns uint16) []int {
+	if int(ns) >= len(s) {
+		s = append(s, make([]int, int(ns)+1-len(s))...)
+	}
+	s[ns]++
+	return s
 }
