@@ -414,14 +414,15 @@ func (t *Table) LookupMany(n int, enc Encoder, ords []uint32, workers int) int {
 	return found
 }
 
-// lookupGroup is how many lookups run side by side, so that their reads of
-// the reverse index, which miss the cache, overlap.
+// lookupGroup is how many lookups run side by side, so that their reads,
+// which mostly miss the cache, overlap instead of waiting one for another.
 const lookupGroup = 8
 
-// lookup resolves the records of shard si in groups: for each record of a
-// group it finds the first slot whose tag matches, then loads the reverse
-// entries of all those candidates, then compares keys. A key that does not
-// match its candidate (rare: the tags agree in 30 bits) takes the plain path.
+// lookup resolves the records of shard si a group at a time, in stages that
+// each issue one independent read per record: the home slot, then the rest
+// of the probe to the first slot whose tag matches, then that candidate's
+// reverse entry, then its key. A key that does not match its candidate (rare:
+// the tags agree in 30 bits) takes the plain path.
 func (b *batch) lookup(si int) {
 	t := b.t
 	sh := &t.sh[si]
@@ -430,8 +431,10 @@ func (b *batch) lookup(si int) {
 		items [lookupGroup]uint32
 		tags  [lookupGroup]uint64
 		keys  [lookupGroup][]byte
+		at    [lookupGroup]int    // home slot, then the candidate's
 		cand  [lookupGroup]uint64 // the candidate slot, or 0
 		revs  [lookupGroup]uint64
+		held  [lookupGroup][]byte // the candidates' keys
 	)
 	var s []uint64
 	if sp := sh.slots.Load(); sp != nil {
@@ -444,20 +447,26 @@ func (b *batch) lookup(si int) {
 		for ; g < lookupGroup && len(p) > 0; g++ {
 			item, h, _, key, rest := nextRecord(p)
 			p = rest
-			tag := tagOf(h)
-			items[g], tags[g], keys[g], cand[g] = item, tag, key, 0
-			for i := home(tag, nslots); nslots > 0; {
-				w := atomic.LoadUint64(&s[i])
-				if w == 0 {
-					break
-				}
-				if w&(slotTag|slotPending) == tag {
-					cand[g] = w
+			items[g], tags[g], keys[g] = item, tagOf(h), key
+			at[g] = home(tags[g], nslots)
+		}
+		if nslots > 0 {
+			for k := range g {
+				cand[k] = atomic.LoadUint64(&s[at[k]])
+			}
+		} else {
+			cand = [lookupGroup]uint64{}
+		}
+		for k := range g {
+			for i, w := at[k], cand[k]; ; {
+				if w == 0 || w&(slotTag|slotPending) == tags[k] {
+					at[k], cand[k] = i, w
 					break
 				}
 				if i++; i == nslots {
 					i = 0
 				}
+				w = atomic.LoadUint64(&s[i])
 			}
 		}
 		for k := range g {
@@ -466,11 +475,16 @@ func (b *batch) lookup(si int) {
 			}
 		}
 		for k := range g {
+			if cand[k] != 0 {
+				held[k] = sh.arena.key(revs[k] & offsetMask)
+			}
+		}
+		for k := range g {
 			i := b.base + int(items[k])
 			ord, st := NoOrdinal, NotFound
 			switch w := cand[k]; {
 			case w == 0:
-			case bytes.Equal(sh.arena.key(revs[k]&offsetMask), keys[k]):
+			case bytes.Equal(held[k], keys[k]):
 				ord, st = uint32(w)-1, OK
 				if w&slotErased != 0 {
 					ord, st = NoOrdinal, Erased
