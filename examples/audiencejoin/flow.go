@@ -30,7 +30,7 @@ func scenario(c *config, in inputs, prog *progress) (*report, error) {
 	for _, ns := range c.unique {
 		lr.Unique = append(lr.Unique, ns.String())
 	}
-	err := prog.time("link", func() error {
+	err := prog.time("link", "records", func() error {
 		var b reconcile.Batch
 		flush := func() error {
 			r, err := g.LinkMany(&b)
@@ -73,7 +73,7 @@ func scenario(c *config, in inputs, prog *progress) (*report, error) {
 		return nil, err
 	}
 	var v *reconcile.View
-	prog.time("resolve profiles", func() error {
+	prog.time("resolve profiles", "", func() error {
 		v = g.View()
 		return nil
 	})
@@ -85,7 +85,7 @@ func scenario(c *config, in inputs, prog *progress) (*report, error) {
 	// Import the segment and the list under the same view.
 	var segment, list reconcile.Imported
 	rep.Segment.Source, rep.List.Source = in.segmentName, in.listName
-	err = prog.time("import segment", func() error {
+	err = prog.time("import segment", "lines", func() error {
 		var err error
 		segment, err = reconcile.Import(v, prog.lines(idfile.ReadList(in.segment, idfile.ListOptions{})), importOptions)
 		return err
@@ -94,7 +94,7 @@ func scenario(c *config, in inputs, prog *progress) (*report, error) {
 		return nil, fmt.Errorf("-segment: %w", err)
 	}
 	rep.Segment.fill(segment.Report)
-	err = prog.time("import list", func() error {
+	err = prog.time("import list", "lines", func() error {
 		var err error
 		list, err = reconcile.Import(v, prog.lines(idfile.ReadCSV(in.list, idfile.CSVOptions{})), importOptions)
 		return err
@@ -106,7 +106,7 @@ func scenario(c *config, in inputs, prog *progress) (*report, error) {
 
 	// Join in profile space, export the joined profiles' identifiers.
 	var joined bitmap.Audience
-	err = prog.time("join", func() error {
+	err = prog.time("join", "", func() error {
 		var err error
 		joined, _, err = reconcile.Join(v, reconcile.JoinAnd, segment.Audience, list.Audience)
 		return err
@@ -117,7 +117,7 @@ func scenario(c *config, in inputs, prog *progress) (*report, error) {
 	rep.JoinedProfiles = int(joined.Len())
 	opts := reconcile.ExportOptions{Namespaces: c.export}
 	var exp reconcile.ExportReport
-	err = prog.time("export", func() error {
+	err = prog.time("export", "", func() error {
 		if c.out == "" {
 			_, exp = reconcile.Export(v, joined, opts)
 			return nil
@@ -141,8 +141,12 @@ func scenario(c *config, in inputs, prog *progress) (*report, error) {
 	}
 	rep.UnexportableProfiles = exp.Unmapped
 
-	prog.time("overlap", func() error {
-		rep.Overlap = overlap([]string{"segment", "list", "joined"}, segment.Audience, list.Audience, joined)
+	prog.time("overlap", "", func() error {
+		rep.Overlap = reconcile.Overlap([]reconcile.NamedAudience{
+			{Name: "segment", Audience: segment.Audience},
+			{Name: "list", Audience: list.Audience},
+			{Name: "joined", Audience: joined},
+		}, reconcile.OverlapOptions{})
 		return nil
 	})
 	return rep, nil
@@ -150,18 +154,3 @@ func scenario(c *config, in inputs, prog *progress) (*report, error) {
 
 // importOptions keep the first few rejected lines for the report.
 var importOptions = reconcile.ImportOptions{MaxRejected: maxExamples}
-
-// overlap compares audiences pairwise.
-func overlap(names []string, as ...bitmap.Audience) overlapReport {
-	m := bitmap.Overlap(as...)
-	o := overlapReport{Audiences: names, Counts: m}
-	for i := range as {
-		for j := i + 1; j < len(as); j++ {
-			jac, _ := m.Jaccard(i, j)
-			si, _ := m.Share(i, j)
-			sj, _ := m.Share(j, i)
-			o.Pairs = append(o.Pairs, pairReport{A: names[i], B: names[j], Both: m[i][j], Jaccard: jac, ShareA: si, ShareB: sj})
-		}
-	}
-	return o
-}

@@ -64,12 +64,12 @@ func (in *inputs) close() {
 // memory, in the file formats the flags take.
 func syntheticInputs(c *config, prog *progress) (inputs, error) {
 	var w *bench.World
-	prog.time("generate world", func() error {
+	prog.time("generate world", "", func() error {
 		w = bench.Generate(bench.Config{Seed: c.seed, People: c.people})
 		return nil
 	})
 	var seg, list bytes.Buffer
-	err := prog.time("write segment and list", func() error {
+	err := prog.time("write segment and list", "", func() error {
 		s := w.Segment(segmentSpec)
 		if err := s.WriteList(&seg, "recent visitors (ECIDs), 10% of all people"); err != nil {
 			return err

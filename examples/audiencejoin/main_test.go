@@ -38,8 +38,18 @@ type contractReport struct {
 	Exported             map[string]int `json:"exported"`
 	UnexportableProfiles int            `json:"unexportable_profiles"`
 	Overlap              struct {
-		Audiences []string   `json:"audiences"`
-		Counts    [][]uint64 `json:"counts"`
+		Audiences []struct {
+			Name string `json:"name"`
+			Size uint64 `json:"size"`
+		} `json:"audiences"`
+		Pairs []struct {
+			A       string  `json:"a"`
+			B       string  `json:"b"`
+			Overlap uint64  `json:"overlap"`
+			Jaccard float64 `json:"jaccard"`
+			AInB    float64 `json:"a_in_b"`
+			BInA    float64 `json:"b_in_a"`
+		} `json:"pairs"`
 	} `json:"overlap"`
 }
 
@@ -337,9 +347,33 @@ func TestRunFiles(t *testing.T) {
 			}
 
 			// Overlap: segment, list, joined.
-			assert.Equal(t, []string{"segment", "list", "joined"}, got.Overlap.Audiences)
-			s, l, j := uint64(len(segProfiles)), uint64(len(listProfiles)), uint64(len(joined))
-			assert.Equal(t, [][]uint64{{s, j, j}, {j, l, j}, {j, j, j}}, got.Overlap.Counts)
+			s, l, j := float64(len(segProfiles)), float64(len(listProfiles)), float64(len(joined))
+			require.Len(t, got.Overlap.Audiences, 3)
+			for i, want := range []struct {
+				name string
+				size float64
+			}{{"segment", s}, {"list", l}, {"joined", j}} {
+				assert.Equal(t, want.name, got.Overlap.Audiences[i].Name)
+				assert.InDelta(t, want.size, got.Overlap.Audiences[i].Size, 0)
+			}
+			require.Len(t, got.Overlap.Pairs, 3)
+			for i, want := range []struct {
+				a, b       string
+				size, of   float64 // overlap, and the size of the union
+				aInB, bInA float64
+			}{
+				{"segment", "list", j, s + l - j, j / s, j / l},
+				{"segment", "joined", j, s, j / s, 1},
+				{"list", "joined", j, l, j / l, 1},
+			} {
+				p := got.Overlap.Pairs[i]
+				assert.Equal(t, want.a, p.A)
+				assert.Equal(t, want.b, p.B)
+				assert.InDelta(t, want.size, p.Overlap, 0)
+				assert.InDelta(t, want.size/want.of, p.Jaccard, 1e-12)
+				assert.InDelta(t, want.aInB, p.AInB, 1e-12)
+				assert.InDelta(t, want.bInA, p.BInA, 1e-12)
+			}
 
 			// The printed report says the same.
 			text := stdout.String()

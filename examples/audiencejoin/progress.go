@@ -39,8 +39,9 @@ func newProgress(stderr io.Writer) *progress {
 // add counts n more items of the running stage.
 func (p *progress) add(n int) { p.n.Add(int64(n)) }
 
-// time runs f as the stage name and records how long it took.
-func (p *progress) time(name string, f func() error) error {
+// time runs f as the stage name and records how long it took. The items
+// the stage counts are units ("lines"); empty if it counts none.
+func (p *progress) time(name, unit string, f func() error) error {
 	p.n.Store(0)
 	start := time.Now()
 	done := make(chan struct{})
@@ -54,7 +55,7 @@ func (p *progress) time(name string, f func() error) error {
 				case <-done:
 					return
 				case <-t.C:
-					p.show(name, time.Since(start))
+					p.show(name, unit, time.Since(start))
 					t.Reset(250 * time.Millisecond)
 				}
 			}
@@ -68,12 +69,12 @@ func (p *progress) time(name string, f func() error) error {
 	return err
 }
 
-func (p *progress) show(name string, d time.Duration) {
+func (p *progress) show(name, unit string, d time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	msg := fmt.Sprintf("%s: %s, %.0f s", progName, name, d.Seconds())
-	if n := p.n.Load(); n > 0 {
-		msg = fmt.Sprintf("%s: %s: %s lines, %.0f s", progName, name, count(int(n)), d.Seconds())
+	if n := p.n.Load(); unit != "" {
+		msg = fmt.Sprintf("%s: %s: %s %s, %.0f s", progName, name, count(int(n)), unit, d.Seconds())
 	}
 	fmt.Fprintf(p.tty, "\r\033[K%s", msg)
 	p.shown = true

@@ -10,22 +10,21 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/idbits/idbits/bitmap"
 	"github.com/idbits/idbits/reconcile"
 	"github.com/idbits/idbits/reconcile/idfile"
 )
 
 // report is what a run found; its JSON form is the -report file.
 type report struct {
-	World                string         `json:"world,omitempty"`
-	Links                linksReport    `json:"links"`
-	Segment              importReport   `json:"segment"`
-	List                 importReport   `json:"list"`
-	JoinedProfiles       int            `json:"joined_profiles"`
-	Exported             map[string]int `json:"exported"`
-	UnexportableProfiles int            `json:"unexportable_profiles"`
-	Overlap              overlapReport  `json:"overlap"`
-	Stages               []stage        `json:"stages"`
+	World                string                  `json:"world,omitempty"`
+	Links                linksReport             `json:"links"`
+	Segment              importReport            `json:"segment"`
+	List                 importReport            `json:"list"`
+	JoinedProfiles       int                     `json:"joined_profiles"`
+	Exported             map[string]int          `json:"exported"`
+	UnexportableProfiles int                     `json:"unexportable_profiles"`
+	Overlap              reconcile.OverlapReport `json:"overlap"`
+	Stages               []stage                 `json:"stages"`
 }
 
 // linksReport is the funnel of the identity links.
@@ -80,22 +79,6 @@ func (r *importReport) fill(f reconcile.ImportReport) {
 	for _, l := range f.Rejected {
 		r.Examples = append(r.Examples, l.Err.Error())
 	}
-}
-
-// overlapReport compares the profile audiences.
-type overlapReport struct {
-	Audiences []string      `json:"audiences"`
-	Counts    bitmap.Matrix `json:"counts"` // [i][j] = profiles in both; [i][i] = size
-	Pairs     []pairReport  `json:"pairs"`
-}
-
-type pairReport struct {
-	A       string  `json:"a"`
-	B       string  `json:"b"`
-	Both    uint64  `json:"both"`
-	Jaccard float64 `json:"jaccard"`
-	ShareA  float64 `json:"share_of_a"` // |a∩b| / |a|
-	ShareB  float64 `json:"share_of_b"` // |a∩b| / |b|
 }
 
 // stage is how long one stage took.
@@ -176,22 +159,13 @@ func printReport(w io.Writer, rep *report) error {
 	}
 	row("profiles with none (unexportable)", count(rep.UnexportableProfiles), pct(rep.UnexportableProfiles, rep.JoinedProfiles))
 
-	o := rep.Overlap
-	fmt.Fprintf(&b, "\nOverlap of profiles\n  %-20s", "")
-	for _, a := range o.Audiences {
-		fmt.Fprintf(&b, " %11s", a)
-	}
-	b.WriteByte('\n')
-	for i, a := range o.Audiences {
-		fmt.Fprintf(&b, "  %-20s", a)
-		for j := range o.Audiences {
-			fmt.Fprintf(&b, " %11s", count(int(o.Counts[i][j])))
+	fmt.Fprintf(&b, "\nOverlap of profiles\n")
+	for l := range strings.Lines(rep.Overlap.String()) {
+		if l == "\n" {
+			b.WriteString(l)
+			continue
 		}
-		b.WriteByte('\n')
-	}
-	fmt.Fprintf(&b, "\n  %-20s %11s %8s %13s %13s\n", "pair", "both", "Jaccard", "share of 1st", "share of 2nd")
-	for _, p := range o.Pairs {
-		fmt.Fprintf(&b, "  %-20s %11s %8.4f %12.2f%% %12.2f%%\n", p.A+" / "+p.B, count(int(p.Both)), p.Jaccard, 100*p.ShareA, 100*p.ShareB)
+		b.WriteString("  " + l)
 	}
 
 	fmt.Fprintf(&b, "\nStages\n")
