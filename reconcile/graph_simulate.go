@@ -29,7 +29,8 @@ type Simulation struct {
 	Created int
 	// Cuts lists the cuts the records would add: cuts of the affected
 	// profiles, in the simulated records or in older ones, that the current
-	// view does not make.
+	// view does not make (a join the view already cuts is not listed again,
+	// whatever namespace is named).
 	Cuts []Cut
 }
 

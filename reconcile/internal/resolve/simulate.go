@@ -41,8 +41,9 @@ type Simulation struct {
 	// Created counts profiles after that hold no identity of a profile before.
 	Created int
 	// Cuts lists the cuts the records would add: cuts of the re-resolved
-	// profiles that the current view does not have. Records are numbered
-	// after the log: record Len()+i is recs[i].
+	// profiles that the current view does not have (a join of a record the
+	// view already cuts is not listed again, whatever namespace is named).
+	// Records are numbered after the log: record Len()+i is recs[i].
 	Cuts []Cut
 }
 
