@@ -1,0 +1,344 @@
+package reconcile
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"maps"
+	"runtime"
+	"slices"
+	"sync"
+	"unicode/utf8"
+	"weak"
+
+	"github.com/idbits/idbits/bitmap"
+	"github.com/idbits/idbits/idtypes"
+)
+
+// Errors of Catalog.Put; match them with errors.Is.
+var (
+	// ErrAudienceName: an audience name is empty, longer than
+	// MaxAudienceName bytes or not UTF-8.
+	ErrAudienceName = errors.New("reconcile: invalid audience name")
+	// ErrNotProfile: an audience given as profiles holds an ordinal that is
+	// not a profile key of its view.
+	ErrNotProfile = errors.New("reconcile: not a profile of the view")
+	// ErrOtherGraph: a view given to a Catalog belongs to another graph.
+	ErrOtherGraph = errors.New("reconcile: view of another graph")
+)
+
+// MaxAudienceName is the length in bytes of the longest audience name.
+const MaxAudienceName = 1024
+
+// Catalog keeps named audiences with a Graph: it persists them in the graph's
+// snapshot and re-projects them onto the graph's current view when they are
+// read, so an audience follows its profiles through merges, splits and
+// erasures.
+//
+// An audience is kept as the identities that qualify: Put takes a set of
+// profiles and keeps every member those profiles had in the view it was
+// built under. Get maps each identity still in the graph to its current
+// profile (View.Project). So after a merge the merged profile is in the
+// audience if any part of it was; after a split every part holding a
+// qualifying identity is; identities linked to a profile after Put make it
+// no more and no less qualified (their profile qualifies through the old
+// members). Erased identities drop out: a profile whose qualifying
+// identities were all erased leaves the audience, and Graph.EraseCascade
+// reports it.
+//
+// Get from a Catalog a graph has: Graph.Catalog. Every method is safe for
+// concurrent use; a mutex guards the audiences, and Get projects outside it.
+type Catalog struct {
+	g  *Graph
+	st *catalogState
+}
+
+// catalogState is the audiences of one graph. It must not refer to the
+// graph: the registry of catalogs holds it, and the graph must stay
+// collectable.
+type catalogState struct {
+	mu   sync.Mutex
+	sets map[string]*catalogEntry
+}
+
+// catalogEntry is one audience. ids never changes; the cache is guarded by
+// the state's mutex.
+type catalogEntry struct {
+	ids  bitmap.Audience // qualifying identity ordinals
+	view *View           // the view proj was computed under, or nil
+	proj bitmap.Audience // ids projected onto view
+}
+
+// catalogs holds the catalog of each graph that asked for one, keyed weakly
+// so that a graph and its catalog are collected together. (Graph has no
+// field for it; a field would replace this map.)
+var catalogs struct {
+	mu sync.Mutex
+	m  map[weak.Pointer[Graph]]*catalogState
+}
+
+// catalogState returns g's catalog state, making it if need be.
+func (g *Graph) catalogState() *catalogState {
+	k := weak.Make(g)
+	catalogs.mu.Lock()
+	defer catalogs.mu.Unlock()
+	if st := catalogs.m[k]; st != nil {
+		return st
+	}
+	if catalogs.m == nil {
+		catalogs.m = make(map[weak.Pointer[Graph]]*catalogState)
+	}
+	st := &catalogState{sets: make(map[string]*catalogEntry)}
+	catalogs.m[k] = st
+	runtime.AddCleanup(g, func(k weak.Pointer[Graph]) {
+		catalogs.mu.Lock()
+		delete(catalogs.m, k)
+		catalogs.mu.Unlock()
+	}, k)
+	return st
+}
+
+// catalogIfAny returns g's catalog state, or nil if g never had one.
+func (g *Graph) catalogIfAny() *catalogState {
+	catalogs.mu.Lock()
+	defer catalogs.mu.Unlock()
+	return catalogs.m[weak.Make(g)]
+}
+
+// Catalog returns the graph's catalog of named audiences. Every call returns
+// a handle on the same audiences; a new graph has none. ReadGraph and Load
+// restore the catalog a snapshot holds.
+func (g *Graph) Catalog() *Catalog { return &Catalog{g: g, st: g.catalogState()} }
+
+func checkAudienceName(name string) error {
+	if name == "" || len(name) > MaxAudienceName || !utf8.ValidString(name) {
+		return fmt.Errorf("%w: %q", ErrAudienceName, truncateName(name))
+	}
+	return nil
+}
+
+func truncateName(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "..."
+	}
+	return s
+}
+
+// Put keeps audience a, a set of profiles (key ordinals) of view under,
+// under name, replacing any audience of that name. A nil under means the
+// graph's current view. It keeps the identities of those profiles in under,
+// erased ones left out, so it costs time in proportion to them.
+//
+// Put fails, keeping nothing, with ErrAudienceName for an invalid name,
+// ErrOtherGraph for a view of another graph, and ErrNotProfile if a member of
+// a is not a profile of under.
+func (c *Catalog) Put(name string, a bitmap.Audience, under *View) error {
+	if err := checkAudienceName(name); err != nil {
+		return err
+	}
+	if under == nil {
+		under = c.g.View()
+	} else if under.dict != c.g.dict {
+		return ErrOtherGraph
+	}
+	ids, err := under.identitiesOf(a)
+	if err != nil {
+		return err
+	}
+	e := &catalogEntry{ids: ids}
+	c.st.mu.Lock()
+	c.st.sets[name] = e
+	c.st.mu.Unlock()
+	return nil
+}
+
+// identitiesOf returns the live members of the profiles of a in v, failing
+// with ErrNotProfile if a member of a is not a profile key of v.
+func (v *View) identitiesOf(a bitmap.Audience) (bitmap.Audience, error) {
+	var b bitmap.Builder
+	buf := make([]uint32, 0, 4096)
+	out := make([]uint32, 0, 4096)
+	for batch := range a.Batches(buf) {
+		for _, p := range batch {
+			if v.rv.Key(p) != p {
+				return bitmap.Audience{}, fmt.Errorf("%w: %d", ErrNotProfile, p)
+			}
+			for m := range v.MemberOrds(Profile(p)) {
+				out = append(out, m)
+			}
+			if len(out) >= 1<<16 {
+				b.AddMany(out)
+				out = out[:0]
+			}
+		}
+	}
+	b.AddMany(out)
+	return b.Audience(), nil
+}
+
+// Get returns audience name as profiles (key ordinals) of the graph's current
+// view, which it returns too, and false if there is no such audience. The
+// projection is cached until the view changes.
+func (c *Catalog) Get(name string) (bitmap.Audience, *View, bool) {
+	c.st.mu.Lock()
+	e, ok := c.st.sets[name]
+	c.st.mu.Unlock()
+	if !ok {
+		return bitmap.Audience{}, nil, false
+	}
+	v := c.g.View()
+	c.st.mu.Lock()
+	if e.view == v {
+		a := e.proj
+		c.st.mu.Unlock()
+		return a, v, true
+	}
+	c.st.mu.Unlock()
+	a := v.Project(e.ids)
+	c.st.mu.Lock()
+	e.view, e.proj = v, a
+	c.st.mu.Unlock()
+	return a, v, true
+}
+
+// Identities returns the identities (ordinals) that qualify for audience
+// name, and false if there is no such audience. Identities erased since the
+// audience was put may still be among them until the next EraseCascade;
+// Dictionary.Erased tells them apart.
+func (c *Catalog) Identities(name string) (bitmap.Audience, bool) {
+	c.st.mu.Lock()
+	defer c.st.mu.Unlock()
+	e, ok := c.st.sets[name]
+	if !ok {
+		return bitmap.Audience{}, false
+	}
+	return e.ids, true
+}
+
+// Names returns the names of the audiences, sorted.
+func (c *Catalog) Names() []string {
+	c.st.mu.Lock()
+	defer c.st.mu.Unlock()
+	return slices.Sorted(maps.Keys(c.st.sets))
+}
+
+// Len returns the number of audiences.
+func (c *Catalog) Len() int {
+	c.st.mu.Lock()
+	defer c.st.mu.Unlock()
+	return len(c.st.sets)
+}
+
+// Delete forgets audience name and reports whether there was one.
+func (c *Catalog) Delete(name string) bool {
+	c.st.mu.Lock()
+	defer c.st.mu.Unlock()
+	_, ok := c.st.sets[name]
+	delete(c.st.sets, name)
+	return ok
+}
+
+// catalogAudience is one audience as a snapshot holds it.
+type catalogAudience struct {
+	name string
+	ids  bitmap.Audience
+}
+
+// entries returns the audiences sorted by name.
+func (st *catalogState) entries() []catalogAudience {
+	st.mu.Lock()
+	out := make([]catalogAudience, 0, len(st.sets))
+	for name, e := range st.sets {
+		out = append(out, catalogAudience{name, e.ids})
+	}
+	st.mu.Unlock()
+	slices.SortFunc(out, func(a, b catalogAudience) int { return cmp.Compare(a.name, b.name) })
+	return out
+}
+
+// EraseReport says what EraseCascade did.
+type EraseReport struct {
+	// Changed lists the profiles that changed, as Graph.Erase returns them.
+	Changed []Profile
+	// Before is the view just before the erasure: the profiles of Exited
+	// are its profiles. Its Members yields their identifiers that are left.
+	Before *View
+	// Exited holds, for each audience of the catalog that lost profiles,
+	// those profiles (keys under Before): the profiles of the audience none
+	// of whose qualifying identities is left. Send them as suppressions.
+	// Audiences that lost none are not in the map.
+	Exited map[string]bitmap.Audience
+}
+
+// EraseCascade erases identifiers as Graph.Erase does and cascades the
+// erasure into the catalog: each audience forgets the erased identities,
+// and the report lists, per audience, the profiles that left it because
+// every identity that qualified them was erased. A profile that keeps a
+// qualifying identity stays, under whatever key it has after the erasure
+// (Catalog.Get gives it). The catalog is locked for the whole call, so Put
+// and Get wait for it.
+//
+// Erasing with Graph.Erase instead keeps the audiences right (Get leaves
+// erased identities out) but reports no exits. EraseCascade fails as
+// Graph.Erase does, before erasing anything.
+func (g *Graph) EraseCascade(ids ...idtypes.ID) (EraseReport, error) {
+	st := g.catalogState()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	before := g.View()
+	var gone []uint32
+	var profiles []Profile // of gone, in before; NoOrdinal if none
+	for _, id := range ids {
+		o, ok := g.dict.Lookup(id)
+		if !ok {
+			continue
+		}
+		p, ok := before.ProfileOf(o)
+		if !ok {
+			p = Profile(NoOrdinal)
+		}
+		gone = append(gone, o)
+		profiles = append(profiles, p)
+	}
+	changed, err := g.Erase(ids...)
+	if err != nil {
+		return EraseReport{}, err
+	}
+	rep := EraseReport{Changed: changed, Before: before, Exited: map[string]bitmap.Audience{}}
+	if len(gone) == 0 {
+		return rep, nil
+	}
+	goneSet := bitmap.Of(gone...)
+	for name, e := range st.sets {
+		if !bitmap.Intersects(e.ids, goneSet) {
+			continue
+		}
+		rest := bitmap.AndNot(e.ids, goneSet)
+		var exited []uint32
+		for i, o := range gone {
+			p := profiles[i]
+			if !e.ids.Contains(o) || p == Profile(NoOrdinal) || slices.Contains(exited, uint32(p)) {
+				continue
+			}
+			if !qualifies(before, p, rest) {
+				exited = append(exited, uint32(p))
+			}
+		}
+		st.sets[name] = &catalogEntry{ids: rest}
+		if len(exited) > 0 {
+			rep.Exited[name] = bitmap.Of(exited...)
+		}
+	}
+	return rep, nil
+}
+
+// qualifies reports whether profile p of v keeps a member in ids. Erased
+// members are not yielded.
+func qualifies(v *View, p Profile, ids bitmap.Audience) bool {
+	for m := range v.MemberOrds(p) {
+		if ids.Contains(m) {
+			return true
+		}
+	}
+	return false
+}

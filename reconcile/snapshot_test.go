@@ -1,0 +1,511 @@
+package reconcile_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/idbits/idbits/bitmap"
+	"github.com/idbits/idbits/idtypes"
+	"github.com/idbits/idbits/reconcile"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestSnapshotRoundTrip(t *testing.T) {
+	only := func(r reconcile.Rules) *reconcile.Graph { return reconcile.NewGraph(r) }
+	for _, tc := range []struct {
+		name string
+		g    func(t *testing.T) *reconcile.Graph
+		tags []string // if set, the sections written
+	}{
+		{"empty", func(*testing.T) *reconcile.Graph { return only(reconcile.Rules{}) }, nil},
+		{"rules only", func(*testing.T) *reconcile.Graph {
+			return only(reconcile.Rules{Unique: []idtypes.Namespace{snapLoyalty}, MaxIdentities: 1 << 40, MaxPerRecord: reconcile.MaxRecordLimit})
+		}, nil},
+		{"one person", func(t *testing.T) *reconcile.Graph { return snapWorld(t, 1, 1) }, nil},
+		{"small world", func(t *testing.T) *reconcile.Graph { return snapWorld(t, 2, 40) }, nil},
+		{"everything erased", func(t *testing.T) *reconcile.Graph {
+			g := snapWorld(t, 3, 3)
+			for p := range 3 {
+				_, err := g.EraseCascade(snapPerson(p)...)
+				require.NoError(t, err)
+			}
+			require.Zero(t, g.View().Len())
+			return g
+		}, nil},
+		// 6 MB of keys take two sections of 4 MiB, and so do 4.9 MB of records.
+		{"many sections", snapBigWorld, []string{"NSPC", "RULE", "DICT", "DICT", "RECS", "RECS", "CATL"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := tc.g(t)
+			b := snapBytes(t, g)
+			if tc.tags != nil {
+				_, secs := parseSnap(t, b)
+				var tags []string
+				for _, s := range secs {
+					tags = append(tags, s.Tag)
+				}
+				require.Equal(t, tc.tags, tags)
+			}
+			got, err := reconcile.ReadGraph(bytes.NewReader(b))
+			require.NoError(t, err)
+			requireSameGraph(t, g, got)
+			// Writing the loaded graph gives the same bytes.
+			require.Equal(t, b, snapBytes(t, got))
+		})
+	}
+}
+
+// snapBigWorld makes a graph whose dictionary and records each take more
+// than one section: 25,000 emails of 230 bytes, and 50,000 records linking
+// 20,000 ECIDs 20 at a time into 1,000 profiles.
+func snapBigWorld(t *testing.T) *reconcile.Graph {
+	g := reconcile.NewGraph(reconcile.Rules{})
+	pad := strings.Repeat("x", 200)
+	var b reconcile.Batch
+	for i := range 25_000 {
+		b.Add(snapT0, idtypes.MustParse(idtypes.Email, fmt.Sprintf("%s.%d@example.com", pad, i)))
+	}
+	ids := make([]idtypes.ID, 20_000)
+	for i := range ids {
+		ids[i], _ = idtypes.FromHalves(idtypes.ECID, uint64(i)+1, uint64(i))
+	}
+	for i := range 50_000 {
+		group := i % (len(ids) / 20)
+		b.Add(snapT0.Add(time.Duration(i)*time.Second), ids[group*20:group*20+20]...)
+	}
+	_, err := g.LinkMany(&b)
+	require.NoError(t, err)
+	require.NoError(t, g.Catalog().Put("all", g.View().Profiles(), nil))
+	return g
+}
+
+func TestSnapshotErasedStayErased(t *testing.T) {
+	g := reconcile.NewGraph(reconcile.Rules{})
+	ann, bob := snapPerson(0), snapPerson(1)
+	require.NoError(t, g.Link(snapT0, ann[0], ann[2], ann[3]))
+	require.NoError(t, g.Link(snapT0, bob[0], bob[3]))
+	annMail, ok := g.Dictionary().Lookup(ann[3])
+	require.True(t, ok)
+	_, err := g.Erase(ann[3])
+	require.NoError(t, err)
+
+	b := snapBytes(t, g)
+	key, err := ann[3].MarshalBinary()
+	require.NoError(t, err)
+	require.False(t, bytes.Contains(b, key), "the erased identifier's key is in the snapshot")
+	require.False(t, bytes.Contains(b, []byte(ann[3].String())), "the erased identifier's text is in the snapshot")
+
+	got, err := reconcile.ReadGraph(bytes.NewReader(b))
+	require.NoError(t, err)
+	d := got.Dictionary()
+	require.True(t, d.Erased(annMail))
+	_, ok = d.ID(annMail)
+	require.False(t, ok)
+	require.Equal(t, idtypes.Email, d.NamespaceOf(annMail))
+	_, ok = got.View().ProfileOf(annMail)
+	require.False(t, ok)
+	for _, rec := range snapRecords(got) {
+		require.NotContains(t, rec.Ords, annMail)
+	}
+	require.False(t, d.Namespace(idtypes.Email).Contains(annMail))
+
+	// Linking an old record again: the ordinal stays erased and is never
+	// handed out again; the other identifiers link as before.
+	n := d.Len()
+	require.NoError(t, got.Link(snapT0, ann[0], ann[2]))
+	require.Equal(t, n, d.Len())
+	require.NoError(t, got.Link(snapT0.Add(time.Hour), idtypes.MustParse(idtypes.Email, "new@example.com")))
+	require.Equal(t, n+1, d.Len())
+	require.True(t, d.Erased(annMail))
+	for p := range got.View().Profiles().All() {
+		for m := range got.View().MemberOrds(reconcile.Profile(p)) {
+			require.NotEqual(t, annMail, m)
+		}
+	}
+}
+
+func TestSnapshotEveryByteFlipped(t *testing.T) {
+	b := snapBytes(t, snapWorld(t, 4, 3))
+	t.Logf("snapshot of %d bytes", len(b))
+	for i := range b {
+		for _, mask := range []byte{0x01, 0x80, 0xFF} {
+			c := slices.Clone(b)
+			c[i] ^= mask
+			_, err := reconcile.ReadGraph(bytes.NewReader(c))
+			requireSnapshotError(t, err, int64(len(c)), "byte %d ^ %#x", i, mask)
+		}
+	}
+}
+
+func TestSnapshotTruncated(t *testing.T) {
+	b := snapBytes(t, snapWorld(t, 5, 3))
+	for n := range len(b) {
+		_, err := reconcile.ReadGraph(bytes.NewReader(b[:n]))
+		requireSnapshotError(t, err, int64(n), "prefix of %d bytes", n)
+		require.ErrorIs(t, err, reconcile.ErrCorrupt, "prefix of %d bytes", n)
+	}
+}
+
+// requireSnapshotError checks that err is a *SnapshotError wrapping one of
+// the three sentinels, at an offset within the input.
+func requireSnapshotError(t *testing.T, err error, size int64, args ...any) {
+	t.Helper()
+	var se *reconcile.SnapshotError
+	require.ErrorAs(t, err, &se, args...)
+	require.True(t, errors.Is(err, reconcile.ErrCorrupt) || errors.Is(err, reconcile.ErrVersion) || errors.Is(err, reconcile.ErrFormat), args...)
+	require.GreaterOrEqual(t, se.Offset, int64(0), args...)
+	require.LessOrEqual(t, se.Offset, size, args...)
+	require.NotEmpty(t, se.Section, args...)
+	require.NotEmpty(t, err.Error(), args...)
+}
+
+func TestSnapshotForeign(t *testing.T) {
+	good := snapBytes(t, reconcile.NewGraph(reconcile.Rules{}))
+	version := slices.Clone(good)
+	binary.LittleEndian.PutUint32(version[8:], 2)
+	flags := slices.Clone(good)
+	flags[12] = 1
+	for _, tc := range []struct {
+		name string
+		in   []byte
+		want error
+	}{
+		{"empty", nil, reconcile.ErrCorrupt},
+		{"magic cut short", good[:5], reconcile.ErrCorrupt},
+		{"PNG", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), reconcile.ErrFormat},
+		{"text", []byte("ECID:20265673158980419722735089753036633573\n"), reconcile.ErrFormat},
+		{"gob", []byte{0x0e, 0xff, 0x81, 0x04, 0x01, 0x02, 0xff, 0x82}, reconcile.ErrFormat},
+		{"version 2", version, reconcile.ErrVersion},
+		{"flags", flags, reconcile.ErrVersion},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := reconcile.ReadGraph(bytes.NewReader(tc.in))
+			require.ErrorIs(t, err, tc.want)
+			var se *reconcile.SnapshotError
+			require.ErrorAs(t, err, &se)
+			require.Equal(t, "header", se.Section)
+		})
+	}
+}
+
+// TestSnapshotInvalidContents feeds snapshots whose checksums are right but
+// whose contents are not, one fault each, and checks the section named.
+func TestSnapshotInvalidContents(t *testing.T) {
+	g := reconcile.NewGraph(snapRules())
+	ann := snapPerson(0)
+	require.NoError(t, g.Link(snapT0, ann[0], ann[2], ann[5]))
+	require.NoError(t, g.Link(snapT0, ann[1], ann[3]))
+	d := g.Dictionary()
+	crmOrd, _ := d.Lookup(ann[2])
+	gone, _ := d.Lookup(ann[1])
+	_, err := g.Erase(ann[1])
+	require.NoError(t, err)
+	require.NoError(t, g.Catalog().Put("a", g.View().Profiles(), nil))
+	require.NoError(t, g.Catalog().Put("b", bitmap.Audience{}, nil))
+	header, secs := parseSnap(t, snapBytes(t, g))
+	idx := func(tag string) int {
+		i := slices.IndexFunc(secs, func(s snapSection) bool { return s.Tag == tag })
+		require.GreaterOrEqual(t, i, 0, tag)
+		return i
+	}
+	dict := secs[idx("DICT")].Payload
+	require.Equal(t, uint32(5), binary.LittleEndian.Uint32(dict[4:]))
+	entry := func(p []byte, i int) int { // offset of entry i
+		at := 8
+		for range i {
+			n := int(binary.LittleEndian.Uint16(p[at:]))
+			if n == 0 {
+				n = 2
+			}
+			at += 2 + n
+		}
+		return at
+	}
+	with := func(tag string, f func(p []byte) []byte) []snapSection {
+		out := slices.Clone(secs)
+		i := idx(tag)
+		out[i].Payload = f(slices.Clone(out[i].Payload))
+		return out
+	}
+	swap := func(i, j int) []snapSection {
+		out := slices.Clone(secs)
+		out[i], out[j] = out[j], out[i]
+		return out
+	}
+	erasedAt := entry(dict, int(gone))
+	require.Equal(t, uint16(0), binary.LittleEndian.Uint16(dict[erasedAt:]))
+
+	for _, tc := range []struct {
+		name    string
+		secs    []snapSection
+		section string
+	}{
+		{"unknown tag", append(slices.Clone(secs[:2]), append([]snapSection{{"XTRA", nil}}, secs[2:]...)...), "XTRA"},
+		{"no NSPC", secs[1:], "RULE"},
+		{"RULE twice", append(slices.Clone(secs[:2]), secs[1:]...), "RULE"},
+		{"records before dictionary", swap(idx("DICT"), idx("RECS")), "RECS"},
+		{"records after catalog", swap(idx("RECS"), idx("CATL")), "RECS"},
+		{"NSPC repeats a namespace", with("NSPC", func(p []byte) []byte {
+			p = append(p, p[4:4+1+int(p[4])]...)
+			binary.LittleEndian.PutUint32(p, binary.LittleEndian.Uint32(p)+1)
+			return p
+		}), "NSPC"},
+		{"NSPC invalid code", with("NSPC", func(p []byte) []byte { p[5] = '$'; return p }), "NSPC"},
+		{"NSPC count too large", with("NSPC", func(p []byte) []byte { p[3] = 0x7f; return p }), "NSPC"},
+		{"NSPC trailing byte", with("NSPC", func(p []byte) []byte { return append(p, 0) }), "NSPC"},
+		{"RULE bad index", with("RULE", func(p []byte) []byte { p[14] = 0xEE; return p }), "RULE"},
+		{"RULE repeats a unique namespace", with("RULE", func(p []byte) []byte { copy(p[16:18], p[14:16]); return p }), "RULE"},
+		{"RULE MaxPerRecord over the limit", with("RULE", func(p []byte) []byte { p[10] = 0xff; return p }), "RULE"},
+		{"DICT starts at 1", with("DICT", func(p []byte) []byte { p[0] = 1; return p }), "DICT"},
+		{"DICT count too large", with("DICT", func(p []byte) []byte { p[7] = 0x10; return p }), "DICT"},
+		{"DICT count zero", with("DICT", func(p []byte) []byte { return []byte{0, 0, 0, 0, 0, 0, 0, 0} }), "DICT"},
+		{"DICT invalid key", with("DICT", func(p []byte) []byte { p[entry(p, 0)+2] = 0x42; return p }), "DICT"},
+		{"DICT non-canonical key", with("DICT", func(p []byte) []byte {
+			p[entry(p, int(crmOrd))+3] = ' ' // "C-000000" becomes " -000000"
+			return p
+		}), "DICT"},
+		{"DICT duplicate key", with("DICT", func(p []byte) []byte {
+			a, b := entry(p, 0), entry(p, 1)
+			return slices.Concat(p[:b], p[a:b], p[entry(p, 2):])
+		}), "DICT"},
+		{"DICT tombstone namespace", with("DICT", func(p []byte) []byte { p[erasedAt+2] = 0x7f; return p }), "DICT"},
+		{"DICT custom namespace not listed", with("DICT", func(p []byte) []byte {
+			at := entry(p, 2)
+			key := []byte{0xFF, 5, 'o', 't', 'h', 'e', 'r', 'V'}
+			return slices.Concat(p[:at], []byte{byte(len(key)), 0}, key, p[entry(p, 3):])
+		}), "DICT"},
+		{"RECS erased ordinal", with("RECS", func(p []byte) []byte {
+			binary.LittleEndian.PutUint32(p[4+10:], gone)
+			return p
+		}), "RECS"},
+		{"RECS ordinal out of range", with("RECS", func(p []byte) []byte {
+			binary.LittleEndian.PutUint32(p[4+10:], 99)
+			return p
+		}), "RECS"},
+		{"RECS repeated ordinal", with("RECS", func(p []byte) []byte {
+			copy(p[4+14:4+18], p[4+10:4+14])
+			return p
+		}), "RECS"},
+		{"RECS empty record", with("RECS", func(p []byte) []byte {
+			binary.LittleEndian.PutUint16(p[4+8:], 0)
+			return p
+		}), "RECS"},
+		{"RECS too many identities", with("RECS", func(p []byte) []byte {
+			binary.LittleEndian.PutUint16(p[4+8:], 21)
+			return p
+		}), "RECS"},
+		{"CATL erased identity", with("CATL", func(p []byte) []byte {
+			name := p[:3]
+			return slices.Concat(name, mustMarshal(t, bitmap.Of(0, gone)))
+		}), "CATL"},
+		{"CATL bad roaring", with("CATL", func(p []byte) []byte { return append(p, 1) }), "CATL"},
+		{"CATL names out of order", func() []snapSection {
+			out := slices.Clone(secs)
+			i := idx("CATL")
+			out[i], out[i+1] = out[i+1], out[i]
+			return out
+		}(), "CATL"},
+		{"CATL empty name", with("CATL", func(p []byte) []byte { return slices.Concat([]byte{0, 0}, p[3:]) }), "CATL"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := buildSnap(header, tc.secs)
+			_, err := reconcile.ReadGraph(bytes.NewReader(b))
+			require.ErrorIs(t, err, reconcile.ErrCorrupt)
+			var se *reconcile.SnapshotError
+			require.ErrorAs(t, err, &se)
+			assert.Equal(t, tc.section, se.Section, "%v", err)
+			assert.Less(t, se.Offset, int64(len(b)))
+		})
+	}
+	// The unchanged sections load, so each case above fails for its fault.
+	_, err = reconcile.ReadGraph(bytes.NewReader(buildSnap(header, secs)))
+	require.NoError(t, err)
+}
+
+func mustMarshal(t *testing.T, a bitmap.Audience) []byte {
+	b, err := a.MarshalBinary()
+	require.NoError(t, err)
+	return b
+}
+
+// TestSnapshotHostileLengths checks that declared lengths and counts do not
+// make the reader allocate: a section claiming a gigabyte, followed by a few
+// bytes, costs what those bytes cost.
+func TestSnapshotHostileLengths(t *testing.T) {
+	header, secs := parseSnap(t, snapBytes(t, reconcile.NewGraph(reconcile.Rules{})))
+	big := buildSnap(header, secs)
+	// Replace the end marker by a DICT section header claiming 2^30 bytes.
+	big = big[:len(big)-16]
+	big = append(big, "DICT"...)
+	big = binary.LittleEndian.AppendUint64(big, 1<<30)
+	big = append(big, make([]byte, 100)...)
+	counts := buildSnap(header, append(slices.Clone(secs), snapSection{"DICT", []byte{0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 1, 0}}))
+	for name, in := range map[string][]byte{"length": big, "count": counts} {
+		t.Run(name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			_, err := reconcile.ReadGraph(bytes.NewReader(in))
+			runtime.ReadMemStats(&after)
+			require.ErrorIs(t, err, reconcile.ErrCorrupt)
+			assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(1<<20), "bytes allocated")
+		})
+	}
+}
+
+func TestSnapshotReadsNoFurther(t *testing.T) {
+	b := snapBytes(t, snapWorld(t, 6, 4))
+	r := bytes.NewReader(append(slices.Clone(b), "next"...))
+	_, err := reconcile.ReadGraph(r)
+	require.NoError(t, err)
+	rest, err := io.ReadAll(r)
+	require.NoError(t, err)
+	require.Equal(t, "next", string(rest))
+}
+
+func TestSnapshotWriteError(t *testing.T) {
+	g := snapWorld(t, 7, 4)
+	size := int64(len(snapBytes(t, g)))
+	for _, limit := range []int64{0, 10, 16, 100, size - 1} {
+		w := &snapLimitWriter{n: limit}
+		n, err := g.WriteTo(w)
+		require.ErrorIs(t, err, errSnapDiskFull, "limit %d", limit)
+		require.LessOrEqual(t, n, limit)
+	}
+	bad := reconcile.NewGraph(reconcile.Rules{MaxIdentities: -1})
+	_, err := bad.WriteTo(io.Discard)
+	require.ErrorIs(t, err, reconcile.ErrRules)
+}
+
+var errSnapDiskFull = errors.New("disk full")
+
+// snapLimitWriter takes n bytes, then fails.
+type snapLimitWriter struct{ n int64 }
+
+func (w *snapLimitWriter) Write(p []byte) (int, error) {
+	if int64(len(p)) <= w.n {
+		w.n -= int64(len(p))
+		return len(p), nil
+	}
+	k := int(w.n)
+	w.n = 0
+	return k, errSnapDiskFull
+}
+
+func TestSaveLoad(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "graph.idbits")
+	g := snapWorld(t, 8, 30)
+	require.NoError(t, g.Save(path))
+	fi, err := os.Stat(path)
+	require.NoError(t, err)
+	if runtime.GOOS != "windows" {
+		require.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+	}
+	got, err := reconcile.Load(path)
+	require.NoError(t, err)
+	requireSameGraph(t, g, got)
+
+	// Saving again replaces the file; no temporary file is left.
+	require.NoError(t, g.Link(snapT0, idtypes.MustParse(idtypes.Email, "late@example.com")))
+	require.NoError(t, g.Save(path))
+	got, err = reconcile.Load(path)
+	require.NoError(t, err)
+	requireSameGraph(t, g, got)
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	require.Len(t, entries, 1)
+
+	// Bytes after the end marker.
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(path, append(b, 0), 0o600))
+	_, err = reconcile.Load(path)
+	require.ErrorIs(t, err, reconcile.ErrCorrupt)
+
+	_, err = reconcile.Load(filepath.Join(dir, "missing"))
+	require.ErrorIs(t, err, os.ErrNotExist)
+}
+
+func TestSaveFailsLeavingOldFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "graph.idbits")
+	require.NoError(t, snapWorld(t, 9, 5).Save(path))
+	old, err := os.ReadFile(path)
+	require.NoError(t, err)
+
+	// A graph that cannot be written (invalid rules).
+	require.ErrorIs(t, reconcile.NewGraph(reconcile.Rules{MaxPerRecord: -1}).Save(path), reconcile.ErrRules)
+	// A folder that does not exist.
+	require.Error(t, snapWorld(t, 9, 5).Save(filepath.Join(dir, "no", "graph.idbits")))
+
+	now, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Equal(t, old, now)
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	require.Len(t, entries, 1)
+}
+
+// TestSnapshotWhileLinking writes snapshots while other goroutines link,
+// erase and put audiences; every snapshot must load.
+func TestSnapshotWhileLinking(t *testing.T) {
+	g := snapWorld(t, 10, 50)
+	var wg sync.WaitGroup
+	const people = 2000
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		for p := 100; p < 100+people; p++ {
+			ids := snapPerson(p)
+			if err := g.Link(snapT0, ids[0], ids[2], ids[3]); err != nil && !errors.Is(err, reconcile.ErrErased) {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		for p := 100; p < 100+people; p += 20 {
+			if _, err := g.EraseCascade(snapPerson(p)[3]); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		for range 50 {
+			assert.NoError(t, g.Catalog().Put("all", g.View().Profiles(), nil))
+		}
+	}()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	for i := 0; ; i++ {
+		var buf bytes.Buffer
+		_, err := g.WriteTo(&buf)
+		require.NoError(t, err)
+		_, err = reconcile.ReadGraph(&buf)
+		require.NoError(t, err, "snapshot %d", i)
+		select {
+		case <-done:
+			got, err := reconcile.ReadGraph(bytes.NewReader(snapBytes(t, g)))
+			require.NoError(t, err)
+			requireSameGraph(t, g, got)
+			return
+		default:
+		}
+	}
+}
