@@ -19,9 +19,13 @@ type namespaces struct {
 	sets map[idtypes.Namespace]bitmap.Audience
 }
 
+// erased notes that ord was erased, if the audiences may hold it: later
+// ordinals are checked when they are scanned.
 func (n *namespaces) erased(ord uint32) {
 	n.mu.Lock()
-	n.gone = append(n.gone, ord)
+	if ord < n.next {
+		n.gone = append(n.gone, ord)
+	}
 	n.mu.Unlock()
 }
 
@@ -38,7 +42,7 @@ func (d *Dictionary) Namespace(ns idtypes.Namespace) bitmap.Audience {
 	n := &d.ns
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.catchUp(d.t)
+	n.catchUp(d.tab())
 	return n.sets[ns]
 }
 

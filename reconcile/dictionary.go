@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"runtime"
+	"sync"
 
 	"github.com/idbits/idbits/idtypes"
 	"github.com/idbits/idbits/reconcile/internal/table"
@@ -42,15 +43,29 @@ func (e *AddError) Unwrap() error { return e.Err }
 // Dictionary maps identifiers to dense, permanent ordinals 0, 1, 2, ... in the
 // order they arrive, and back. See the package documentation for the
 // guarantees and for what is safe concurrently (everything).
+//
+// The zero Dictionary is empty and ready to use; it draws its seed on first
+// use. A Dictionary must not be copied after first use.
 type Dictionary struct {
-	t  *table.Table
-	ns namespaces
+	once sync.Once
+	t    *table.Table // set once; methods reach it through tab
+	ns   namespaces
 }
 
 // NewDictionary returns an empty dictionary with its own random hash seed.
 func NewDictionary() *Dictionary { return newDictionary(table.New()) }
 
-func newDictionary(t *table.Table) *Dictionary { return &Dictionary{t: t} }
+func newDictionary(t *table.Table) *Dictionary {
+	d := new(Dictionary)
+	d.once.Do(func() { d.t = t })
+	return d
+}
+
+// tab returns the table, making it on first use of a zero Dictionary.
+func (d *Dictionary) tab() *table.Table {
+	d.once.Do(func() { d.t = table.New() })
+	return d.t
+}
 
 // keyBuf is room for the binary key of most identifiers (ECIDs and UUIDs take
 // 17 bytes, SHA-256 hashes 33) without a heap allocation.
@@ -65,7 +80,7 @@ func (d *Dictionary) Add(id idtypes.ID) (uint32, error) {
 	}
 	var buf keyBuf
 	key, _ := id.AppendBinary(buf[:0])
-	ord, st := d.t.Add(key, uint16(id.Namespace()))
+	ord, st := d.tab().Add(key, uint16(id.Namespace()))
 	return ord, statusError(st)
 }
 
@@ -89,7 +104,7 @@ func (d *Dictionary) Lookup(id idtypes.ID) (uint32, bool) {
 	}
 	var buf keyBuf
 	key, _ := id.AppendBinary(buf[:0])
-	ord, st := d.t.Lookup(key)
+	ord, st := d.tab().Lookup(key)
 	return ord, st == table.OK
 }
 
@@ -124,7 +139,7 @@ func (d *Dictionary) AddMany(ids []idtypes.ID, ords []uint32) error {
 	if len(ords) < len(ids) {
 		return fmt.Errorf("reconcile: add %d identifiers into %d ordinals: %w", len(ids), len(ords), io.ErrShortBuffer)
 	}
-	rep := d.t.AddMany(len(ids), encoder(ids), ords, runtime.GOMAXPROCS(0))
+	rep := d.tab().AddMany(len(ids), encoder(ids), ords, runtime.GOMAXPROCS(0))
 	if rep.Failed == 0 {
 		return nil
 	}
@@ -137,7 +152,7 @@ func (d *Dictionary) AddMany(ids []idtypes.ID, ords []uint32) error {
 // GOMAXPROCS goroutines for large inputs, and takes no lock.
 func (d *Dictionary) LookupMany(ids []idtypes.ID, ords []uint32) int {
 	n := min(len(ids), len(ords))
-	return d.t.LookupMany(n, encoder(ids), ords, runtime.GOMAXPROCS(0))
+	return d.tab().LookupMany(n, encoder(ids), ords, runtime.GOMAXPROCS(0))
 }
 
 // ID returns the identifier with ordinal ord, and false if ord was not handed
@@ -145,7 +160,7 @@ func (d *Dictionary) LookupMany(ids []idtypes.ID, ords []uint32) int {
 // ECIDs, AAM UUIDs, IDFAs and GAIDs do not allocate, other values allocate
 // their string.
 func (d *Dictionary) ID(ord uint32) (idtypes.ID, bool) {
-	key, _, st := d.t.Key(ord)
+	key, _, st := d.tab().Key(ord)
 	if st != table.OK {
 		return idtypes.ID{}, false
 	}
@@ -160,19 +175,19 @@ func (d *Dictionary) ID(ord uint32) (idtypes.ID, bool) {
 // handed out. Erased ordinals keep their namespace. It reads one word and
 // decodes nothing.
 func (d *Dictionary) NamespaceOf(ord uint32) idtypes.Namespace {
-	class, _ := d.t.Class(ord)
+	class, _ := d.tab().Class(ord)
 	return idtypes.Namespace(class)
 }
 
 // Len returns the number of ordinals handed out, erased ones included: the
 // ordinals in use are 0 to Len()-1.
-func (d *Dictionary) Len() int { return d.t.Len() }
+func (d *Dictionary) Len() int { return d.tab().Len() }
 
 // Erase tombstones ord: Lookup and ID no longer find it, Add of its
 // identifier fails with ErrErased, Namespace leaves it out, and the ordinal
 // is never handed out again. It reports whether ord was a live ordinal.
 func (d *Dictionary) Erase(ord uint32) bool {
-	if !d.t.Erase(ord) {
+	if !d.tab().Erase(ord) {
 		return false
 	}
 	d.ns.erased(ord)
@@ -180,4 +195,4 @@ func (d *Dictionary) Erase(ord uint32) bool {
 }
 
 // Erased reports whether ord was erased.
-func (d *Dictionary) Erased(ord uint32) bool { return d.t.Erased(ord) }
+func (d *Dictionary) Erased(ord uint32) bool { return d.tab().Erased(ord) }

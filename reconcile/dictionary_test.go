@@ -71,6 +71,21 @@ func TestDictionaryAdd(t *testing.T) {
 	}
 }
 
+func TestDictionaryZeroValue(t *testing.T) {
+	var d Dictionary
+	_, ok := d.ID(0)
+	assertFalse(t, ok, "ID on an empty dictionary")
+	assertEqual(t, 0, d.Len())
+	assertTrue(t, d.Namespace(idtypes.ECID).IsEmpty(), "Namespace on an empty dictionary")
+	id := mustID(t, idtypes.CRMID, "c1")
+	ord, err := d.Add(id)
+	requireNoError(t, err)
+	assertEqual(t, uint32(0), ord)
+	got, ok := d.ID(0)
+	assertTrue(t, ok)
+	assertEqual(t, id, got)
+}
+
 func TestDictionaryErase(t *testing.T) {
 	d := NewDictionary()
 	ids := mixedIDs(100, 1)
@@ -432,7 +447,7 @@ func TestDictionaryFloodResistance(t *testing.T) {
 			requireTrue(t, ok)
 			requireEqual(t, ords[i], ord)
 		}
-		return d.t.Stats()
+		return d.tab().Stats()
 	}
 	bad := fill(newDictionary(table.NewSeeded(0)))
 	t.Logf("seed 0: mean probe %.1f, longest %d", bad.MeanProbe, bad.MaxProbe)

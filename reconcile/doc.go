@@ -22,7 +22,8 @@
 //
 // # Zero values and errors
 //
-// Use NewDictionary; the zero Dictionary is not ready for use. Add and
+// The zero Dictionary is empty and ready to use, like one from NewDictionary.
+// Add and
 // AddMany fail with ErrInvalid (the zero ID), ErrErased or ErrFull (all
 // 2^32-1 ordinals taken); AddMany reports its failures in an *AddError that
 // unwraps to one of these. NoOrdinal marks an unresolved identifier in bulk
