@@ -313,6 +313,9 @@ const linkChunk = 1 << 14
 // is for the batch as a whole (invalid rules). b is not changed and can be
 // reused.
 func (g *Graph) LinkMany(b *Batch) (LinkReport, error) {
+	if b == nil {
+		b = &Batch{}
+	}
 	rep := LinkReport{Records: b.Len()}
 	if g.err != nil {
 		return rep, g.err
@@ -509,6 +512,9 @@ func LoadGraph(d *Dictionary, rules Rules, records iter.Seq2[time.Time, []uint32
 		i++
 		if !timeOK(at) {
 			return nil, &RecordError{Record: i, Pos: -1, Err: ErrTime, batch: true}
+		}
+		if len(rec) > MaxRecordLimit {
+			return nil, &RecordError{Record: i, Pos: -1, Err: fmt.Errorf("%w: %d, at most %d", ErrTooMany, len(rec), MaxRecordLimit), batch: true}
 		}
 		ords, nss = ords[:0], nss[:0]
 		for j, o := range rec {

@@ -39,6 +39,10 @@ func TestLinkErrors(t *testing.T) {
 	require.Equal(t, 0, g.View().Len())
 	require.Equal(t, 0, g.Dictionary().Len(), "nothing added")
 
+	rep, err := g.LinkMany(nil)
+	require.NoError(t, err)
+	require.Equal(t, LinkReport{}, rep)
+
 	// Duplicates collapse: four identifiers, three distinct, fit.
 	require.NoError(t, g.Link(t0, ecid(1), ecid(2), ecid(1), ecid(3)))
 	require.NoError(t, g.Link(t0))

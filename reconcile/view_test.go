@@ -120,6 +120,9 @@ func TestRecordsAndLoadGraph(t *testing.T) {
 	tooMany := func(yield func(time.Time, []uint32) bool) { yield(at(1), []uint32{0, 1, 2}) }
 	_, err = LoadGraph(g.Dictionary(), Rules{MaxPerRecord: 2}, tooMany)
 	require.ErrorIs(t, err, ErrTooMany)
+	huge := func(yield func(time.Time, []uint32) bool) { yield(at(1), make([]uint32, MaxRecordLimit+1)) }
+	_, err = LoadGraph(g.Dictionary(), Rules{}, huge)
+	require.ErrorIs(t, err, ErrTooMany)
 	badTime := func(yield func(time.Time, []uint32) bool) { yield(time.Time{}, []uint32{0}) }
 	_, err = LoadGraph(g.Dictionary(), Rules{}, badTime)
 	require.ErrorIs(t, err, ErrTime)
