@@ -175,6 +175,7 @@ func TestIncrementalMatchesReference(t *testing.T) {
 			fv, _ := full.Resolve()
 			require.Equal(t, got, viewProfiles(t, fv, all), "incremental == full rebuild")
 			require.Equal(t, cutSet(fv.Cuts()), cutSet(v.Cuts()), "cuts")
+			require.True(t, slices.IsSortedFunc(v.Cuts(), cmpCut), "cuts in record order")
 			checkCounts(t, v, all)
 			if prev != nil {
 				require.Equal(t, changed(prevProfiles, got), d.Changed, "trial %d step %d: Delta.Changed", trial, step)

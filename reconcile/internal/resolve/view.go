@@ -239,15 +239,22 @@ func (g *Graph) Resolve() (*View, Delta) {
 		}
 	}
 
-	// Keep the old cuts of components not re-resolved, add the new ones.
+	// Keep the old cuts of components not re-resolved (in order), and merge
+	// in the new ones.
+	slices.SortFunc(r.cuts, cmpCut)
+	v.cuts = make([]Cut, 0, len(old.cuts)+len(r.cuts))
+	nc := r.cuts
 	for _, c := range old.cuts {
 		if c.Ord < uint32(len(r.mark)) && r.mark[c.Ord] == r.gen {
 			continue
 		}
+		for len(nc) > 0 && cmpCut(nc[0], c) < 0 {
+			v.cuts = append(v.cuts, nc[0])
+			nc = nc[1:]
+		}
 		v.cuts = append(v.cuts, c)
 	}
-	v.cuts = append(v.cuts, r.cuts...)
-	slices.SortFunc(v.cuts, cmpCut)
+	v.cuts = append(v.cuts, nc...)
 
 	for _, k := range d.Removed {
 		if a.oldMark[k] != r.gen+1 {
