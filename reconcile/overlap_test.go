@@ -130,7 +130,7 @@ crm_vip      app               <3        -        -        -
 	require.Equal(t, want, reconcile.Overlap(as, reconcile.OverlapOptions{Floor: 3}).String())
 
 	// Every row of a section has the same width.
-	for _, section := range strings.Split(strings.TrimSuffix(want, "\n"), "\n\n") {
+	for section := range strings.SplitSeq(strings.TrimSuffix(want, "\n"), "\n\n") {
 		rows := strings.Split(section, "\n")
 		for _, r := range rows {
 			require.Equal(t, len(rows[0]), len(r), "%q", r)
