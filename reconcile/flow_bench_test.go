@@ -36,7 +36,7 @@ type benchWorld struct {
 }
 
 var (
-	benchOnce  sync.Once
+	benchOnce     sync.Once
 	theBenchWorld *benchWorld
 )
 
