@@ -1,0 +1,263 @@
+package bench_test
+
+import (
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/idbits/idbits/bitmap"
+	"github.com/idbits/idbits/reconcile"
+)
+
+// e2eAudienceCount is how many audiences the union and overlap benchmarks
+// take.
+const e2eAudienceCount = 50
+
+// e2eAudiences are audiences of profiles of the world's view, each of a
+// tenth as many profiles as the world has identities (1M profiles at 10M
+// identities, about 40% of all profiles), drawn uniformly: the worst case
+// for roaring bitmaps, which compress runs. Each is held as a bitmap
+// (idbits) and as a sorted []uint32 of the same members (naive).
+type e2eAudiences struct {
+	bitmaps []bitmap.Audience
+	named   []reconcile.NamedAudience
+	sorted  [][]uint32
+	members int // members of each
+}
+
+var e2eAudienceSets sync.Map // *e2eFixture -> *e2eAudiences
+
+func (fx *e2eFixture) e2eAudiences(b *testing.B) *e2eAudiences {
+	if a, ok := e2eAudienceSets.Load(fx); ok {
+		return a.(*e2eAudiences)
+	}
+	_, v := fx.e2eGraph(b)
+	profiles := v.Profiles().AppendTo(nil)
+	m := min(fx.n/10, len(profiles))
+	a := &e2eAudiences{members: m}
+	r := e2eRand(fx.n, 3)
+	for i := range e2eAudienceCount {
+		// A partial Fisher-Yates shuffle draws m profiles.
+		for j := range m {
+			k := j + r.IntN(len(profiles)-j)
+			profiles[j], profiles[k] = profiles[k], profiles[j]
+		}
+		s := slices.Clone(profiles[:m])
+		slices.Sort(s)
+		var bl bitmap.Builder
+		bl.AddMany(s)
+		aud := bl.Audience()
+		a.sorted = append(a.sorted, s)
+		a.bitmaps = append(a.bitmaps, aud)
+		a.named = append(a.named, reconcile.NamedAudience{Name: "segment-" + strconv.Itoa(i), Audience: aud})
+	}
+	e2eAudienceSets.Store(fx, a)
+	return a
+}
+
+// e2eBits reports the size of the audiences: bits per member in the
+// portable roaring format (idbits) or in a []uint32 (naive).
+func e2eBits(b *testing.B, impl string, as []bitmap.Audience) {
+	if impl == "naive" {
+		b.ReportMetric(32, "bits/member")
+		return
+	}
+	var bytes, members float64
+	for _, a := range as {
+		bytes += float64(a.SerializedSize())
+		members += float64(a.Len())
+	}
+	b.ReportMetric(8*bytes/members, "bits/member")
+}
+
+// BenchmarkJoin intersects two audiences and builds the result.
+// impl=idbits: reconcile.Join with JoinAnd under the world's view (which
+// first checks that the members are profiles of the view). impl=naive: a
+// merge of two sorted []uint32 into a new one. members/s counts the members
+// of both inputs.
+func BenchmarkJoin(b *testing.B) {
+	e2eEach(b, func(b *testing.B, fx *e2eFixture, impl string) {
+		_, v := fx.e2eGraph(b)
+		as := fx.e2eAudiences(b)
+		want := len(naiveAnd(as.sorted[0], as.sorted[1]))
+		got := 0
+		b.ReportAllocs()
+		for b.Loop() {
+			switch impl {
+			case "idbits":
+				out, _, err := reconcile.Join(v, reconcile.JoinAnd, as.bitmaps[0], as.bitmaps[1])
+				if err != nil {
+					b.Fatal(err)
+				}
+				got = int(out.Len())
+			case "naive":
+				got = len(naiveAnd(as.sorted[0], as.sorted[1]))
+			}
+		}
+		if got != want {
+			b.Fatalf("join of %d members, want %d", got, want)
+		}
+		e2eRate(b, 2*as.members, "member")
+		e2eBits(b, impl, as.bitmaps[:2])
+	})
+}
+
+// BenchmarkJoinLen counts the intersection of two audiences without
+// building it. impl=idbits: reconcile.JoinLen with JoinAnd under the
+// world's view. impl=naive: a merge of two sorted []uint32 that counts.
+func BenchmarkJoinLen(b *testing.B) {
+	e2eEach(b, func(b *testing.B, fx *e2eFixture, impl string) {
+		_, v := fx.e2eGraph(b)
+		as := fx.e2eAudiences(b)
+		want := naiveAndLen(as.sorted[0], as.sorted[1])
+		got := 0
+		b.ReportAllocs()
+		for b.Loop() {
+			switch impl {
+			case "idbits":
+				rep, err := reconcile.JoinLen(v, reconcile.JoinAnd, as.bitmaps[0], as.bitmaps[1])
+				if err != nil {
+					b.Fatal(err)
+				}
+				got = int(rep.Result)
+			case "naive":
+				got = naiveAndLen(as.sorted[0], as.sorted[1])
+			}
+		}
+		if got != want {
+			b.Fatalf("join of %d members, want %d", got, want)
+		}
+		e2eRate(b, 2*as.members, "member")
+		e2eBits(b, impl, as.bitmaps[:2])
+	})
+}
+
+// BenchmarkUnion50 unites 50 audiences. impl=idbits: reconcile.Join with
+// JoinOr under the world's view. impl=naive: every member put in a
+// map[uint32]struct{}, then gathered into a sorted []uint32.
+func BenchmarkUnion50(b *testing.B) {
+	e2eEach(b, func(b *testing.B, fx *e2eFixture, impl string) {
+		_, v := fx.e2eGraph(b)
+		as := fx.e2eAudiences(b)
+		got := 0
+		b.ReportAllocs()
+		for b.Loop() {
+			switch impl {
+			case "idbits":
+				out, _, err := reconcile.Join(v, reconcile.JoinOr, as.bitmaps...)
+				if err != nil {
+					b.Fatal(err)
+				}
+				got = int(out.Len())
+			case "naive":
+				got = len(naiveUnion(as.sorted))
+			}
+		}
+		if want := int(bitmap.OrAll(as.bitmaps...).Len()); got != want {
+			b.Fatalf("union of %d members, want %d", got, want)
+		}
+		e2eRate(b, len(as.sorted)*as.members, "member")
+		e2eBits(b, impl, as.bitmaps)
+	})
+}
+
+// BenchmarkOverlap50 computes the 50x50 overlap matrix of 50 audiences.
+// impl=idbits: reconcile.Overlap (sizes, pairwise intersections, Jaccard
+// indexes and shares, counted with bitmap.Overlap). impl=naive: the
+// intersection size of each of the 1,225 pairs of sorted []uint32 by a
+// counting merge, in a [][]uint64. members/s counts the members the 1,225
+// intersections take in.
+func BenchmarkOverlap50(b *testing.B) {
+	e2eEach(b, func(b *testing.B, fx *e2eFixture, impl string) {
+		as := fx.e2eAudiences(b)
+		var m [][]uint64
+		b.ReportAllocs()
+		for b.Loop() {
+			switch impl {
+			case "idbits":
+				m = reconcile.Overlap(as.named, reconcile.OverlapOptions{}).Matrix
+			case "naive":
+				m = naiveOverlap(as.sorted)
+			}
+		}
+		if got, want := m[0][1], uint64(naiveAndLen(as.sorted[0], as.sorted[1])); got != want {
+			b.Fatalf("overlap of audiences 0 and 1 is %d, want %d", got, want)
+		}
+		if got, want := m[7][7], uint64(as.members); got != want {
+			b.Fatalf("size of audience 7 is %d, want %d", got, want)
+		}
+		pairs := len(as.sorted) * (len(as.sorted) - 1) / 2
+		e2eRate(b, pairs*2*as.members, "member")
+		e2eBits(b, impl, as.bitmaps)
+	})
+}
+
+// naiveAnd merges two sorted slices into their intersection.
+func naiveAnd(x, y []uint32) []uint32 {
+	out := make([]uint32, 0, min(len(x), len(y)))
+	i, j := 0, 0
+	for i < len(x) && j < len(y) {
+		switch {
+		case x[i] < y[j]:
+			i++
+		case x[i] > y[j]:
+			j++
+		default:
+			out = append(out, x[i])
+			i++
+			j++
+		}
+	}
+	return out
+}
+
+// naiveAndLen counts the intersection of two sorted slices.
+func naiveAndLen(x, y []uint32) int {
+	n, i, j := 0, 0, 0
+	for i < len(x) && j < len(y) {
+		switch {
+		case x[i] < y[j]:
+			i++
+		case x[i] > y[j]:
+			j++
+		default:
+			n++
+			i++
+			j++
+		}
+	}
+	return n
+}
+
+// naiveUnion unites sorted slices through a set.
+func naiveUnion(xs [][]uint32) []uint32 {
+	set := map[uint32]struct{}{}
+	for _, x := range xs {
+		for _, m := range x {
+			set[m] = struct{}{}
+		}
+	}
+	out := make([]uint32, 0, len(set))
+	for m := range set {
+		out = append(out, m)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// naiveOverlap counts every pairwise intersection.
+func naiveOverlap(xs [][]uint32) [][]uint64 {
+	m := make([][]uint64, len(xs))
+	for i := range m {
+		m[i] = make([]uint64, len(xs))
+		m[i][i] = uint64(len(xs[i]))
+	}
+	for i := range xs {
+		for j := i + 1; j < len(xs); j++ {
+			n := uint64(naiveAndLen(xs[i], xs[j]))
+			m[i][j], m[j][i] = n, n
+		}
+	}
+	return m
+}
