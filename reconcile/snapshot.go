@@ -115,9 +115,6 @@ const (
 	snapVersion = 1
 	// snapMaxSection is the longest section payload a reader accepts.
 	snapMaxSection = 1 << 30
-	// snapChunk is the payload size after which a writer starts a new DICT
-	// or RECS section.
-	snapChunk = 4 << 20
 	// snapHeader is the size of a section's tag and length.
 	snapHeader = 12
 
@@ -130,6 +127,10 @@ const (
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// snapChunk is the payload size after which a writer starts a new DICT or
+// RECS section. Tests lower it.
+var snapChunk = 4 << 20
 
 // snapRank orders the section tags; 0 is an unknown tag.
 func snapRank(tag string) int {

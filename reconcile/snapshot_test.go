@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -27,14 +25,14 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		g    func(t *testing.T) *reconcile.Graph
-		tags []string // if set, the sections written
+		split bool // the dictionary and records take several sections
 	}{
-		{"empty", func(*testing.T) *reconcile.Graph { return only(reconcile.Rules{}) }, nil},
+		{"empty", func(*testing.T) *reconcile.Graph { return only(reconcile.Rules{}) }, false},
 		{"rules only", func(*testing.T) *reconcile.Graph {
 			return only(reconcile.Rules{Unique: []idtypes.Namespace{snapLoyalty}, MaxIdentities: 1 << 40, MaxPerRecord: reconcile.MaxRecordLimit})
-		}, nil},
-		{"one person", func(t *testing.T) *reconcile.Graph { return snapWorld(t, 1, 1) }, nil},
-		{"small world", func(t *testing.T) *reconcile.Graph { return snapWorld(t, 2, 40) }, nil},
+		}, false},
+		{"one person", func(t *testing.T) *reconcile.Graph { return snapWorld(t, 1, 1) }, false},
+		{"small world", func(t *testing.T) *reconcile.Graph { return snapWorld(t, 2, 40) }, false},
 		{"everything erased", func(t *testing.T) *reconcile.Graph {
 			g := snapWorld(t, 3, 3)
 			for p := range 3 {
@@ -43,20 +41,23 @@ func TestSnapshotRoundTrip(t *testing.T) {
 			}
 			require.Zero(t, g.View().Len())
 			return g
-		}, nil},
-		// 6 MB of keys take two sections of 4 MiB, and so do 4.9 MB of records.
-		{"many sections", snapBigWorld, []string{"NSPC", "RULE", "DICT", "DICT", "RECS", "RECS", "CATL"}},
+		}, false},
+		{"many sections", func(t *testing.T) *reconcile.Graph {
+			t.Cleanup(reconcile.SnapshotChunkForTest(100))
+			return snapWorld(t, 12, 5)
+		}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := tc.g(t)
 			b := snapBytes(t, g)
-			if tc.tags != nil {
+			if tc.split {
 				_, secs := parseSnap(t, b)
-				var tags []string
+				count := map[string]int{}
 				for _, s := range secs {
-					tags = append(tags, s.Tag)
+					count[s.Tag]++
 				}
-				require.Equal(t, tc.tags, tags)
+				require.Greater(t, count["DICT"], 1)
+				require.Greater(t, count["RECS"], 1)
 			}
 			got, err := reconcile.ReadGraph(bytes.NewReader(b))
 			require.NoError(t, err)
@@ -65,30 +66,6 @@ func TestSnapshotRoundTrip(t *testing.T) {
 			require.Equal(t, b, snapBytes(t, got))
 		})
 	}
-}
-
-// snapBigWorld makes a graph whose dictionary and records each take more
-// than one section: 25,000 emails of 230 bytes, and 50,000 records linking
-// 20,000 ECIDs 20 at a time into 1,000 profiles.
-func snapBigWorld(t *testing.T) *reconcile.Graph {
-	g := reconcile.NewGraph(reconcile.Rules{})
-	pad := strings.Repeat("x", 200)
-	var b reconcile.Batch
-	for i := range 25_000 {
-		b.Add(snapT0, idtypes.MustParse(idtypes.Email, fmt.Sprintf("%s.%d@example.com", pad, i)))
-	}
-	ids := make([]idtypes.ID, 20_000)
-	for i := range ids {
-		ids[i], _ = idtypes.FromHalves(idtypes.ECID, uint64(i)+1, uint64(i))
-	}
-	for i := range 50_000 {
-		group := i % (len(ids) / 20)
-		b.Add(snapT0.Add(time.Duration(i)*time.Second), ids[group*20:group*20+20]...)
-	}
-	_, err := g.LinkMany(&b)
-	require.NoError(t, err)
-	require.NoError(t, g.Catalog().Put("all", g.View().Profiles(), nil))
-	return g
 }
 
 func TestSnapshotErasedStayErased(t *testing.T) {
@@ -137,6 +114,7 @@ func TestSnapshotErasedStayErased(t *testing.T) {
 }
 
 func TestSnapshotEveryByteFlipped(t *testing.T) {
+	t.Cleanup(reconcile.SnapshotChunkForTest(200)) // several DICT and RECS sections
 	b := snapBytes(t, snapWorld(t, 4, 3))
 	t.Logf("snapshot of %d bytes", len(b))
 	for i := range b {
