@@ -23,8 +23,8 @@ import (
 func TestSnapshotRoundTrip(t *testing.T) {
 	only := func(r reconcile.Rules) *reconcile.Graph { return reconcile.NewGraph(r) }
 	for _, tc := range []struct {
-		name string
-		g    func(t *testing.T) *reconcile.Graph
+		name  string
+		g     func(t *testing.T) *reconcile.Graph
 		split bool // the dictionary and records take several sections
 	}{
 		{"empty", func(*testing.T) *reconcile.Graph { return only(reconcile.Rules{}) }, false},
