@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -21,13 +22,24 @@ import (
 // n members drawn from a universe of u*n ordinals, either clustered (runs
 // of consecutive ordinals, as when ordinals are handed out in arrival
 // order) or scattered (each ordinal a member independently). Inputs are
-// generated once per configuration, outside the timing. -short keeps only
-// the 1M-member pairwise cases.
+// generated once per configuration, outside the timing.
+//
+// Three tiers keep one pass (-benchtime=1x) short:
+//   - -short: the 1M-member pairwise cases only.
+//   - default: adds the 10M-member pairwise cases and the 50-way cases,
+//     except those marked heavy.
+//   - -bitmap.heavy: adds the heavy 50-way cases: a naive 50-way overlap
+//     is 1225 merges of 2M members, tens of seconds per operation.
+
+var heavy = flag.Bool("bitmap.heavy", false, "also run the heavy 50-way benchmarks")
 
 type config struct {
 	n        int     // members per audience
 	universe float64 // universe size as a multiple of n
 	layout   string  // "clustered" or "scattered"
+	// For the 50-way cases: heavy skips the whole case without
+	// -bitmap.heavy, heavyNaive only the naive overlap.
+	heavy, heavyNaive bool
 }
 
 func (c config) name() string {
@@ -47,7 +59,7 @@ var pairConfigs = func() []config {
 	for _, n := range []int{1_000_000, 10_000_000} {
 		for _, u := range []float64{1.25, 10, 100} {
 			for _, layout := range []string{"clustered", "scattered"} {
-				cs = append(cs, config{n, u, layout})
+				cs = append(cs, config{n: n, universe: u, layout: layout})
 			}
 		}
 	}
@@ -56,14 +68,14 @@ var pairConfigs = func() []config {
 
 // manyConfigs are the inputs of the 50-way benchmarks. The naive baselines
 // run at 1M members only: at 10M, 50 sorted slices take 2 GB and a naive
-// 50-way overlap (1225 merges of 20M members) takes about a minute.
+// 50-way overlap about a minute per operation.
 var manyConfigs = []config{
-	{1_000_000, 1.25, "clustered"},
-	{1_000_000, 1.25, "scattered"},
-	{1_000_000, 100, "clustered"},
-	{1_000_000, 100, "scattered"},
-	{10_000_000, 1.25, "clustered"},
-	{10_000_000, 1.25, "scattered"},
+	{n: 1_000_000, universe: 1.25, layout: "clustered"},
+	{n: 1_000_000, universe: 1.25, layout: "scattered", heavyNaive: true},
+	{n: 1_000_000, universe: 100, layout: "clustered", heavyNaive: true},
+	{n: 1_000_000, universe: 100, layout: "scattered", heavy: true},
+	{n: 10_000_000, universe: 1.25, layout: "clustered"},
+	{n: 10_000_000, universe: 1.25, layout: "scattered", heavy: true},
 }
 
 const ways = 50
@@ -75,12 +87,19 @@ func members(c config, seed uint64) []uint32 {
 	out := make([]uint32, 0, c.n)
 	next := uint64(0)
 	switch c.layout {
-	case "scattered": // geometric gaps: each ordinal a member with p = 1/universe
+	case "scattered": // each ordinal a member with p = 1/universe
 		p := 1 / c.universe
-		for len(out) < c.n {
-			if p < 1 {
-				next += uint64(math.Log(1-r.Float64()) / math.Log(1-p))
+		if p >= 0.5 { // dense: a coin per ordinal
+			for ; next < u && len(out) < c.n; next++ {
+				if r.Float64() < p {
+					out = append(out, uint32(next))
+				}
 			}
+			break
+		}
+		logq := math.Log(1 - p) // sparse: geometric gaps
+		for len(out) < c.n {
+			next += uint64(math.Log(1-r.Float64()) / logq)
 			if next >= u {
 				break
 			}
@@ -183,6 +202,23 @@ func skipLarge(b *testing.B, c config) {
 	}
 }
 
+// skipMap keeps the map baseline to 1M members: it is the slowest
+// baseline, and a 10M-member map takes seconds to build.
+func skipMap(b *testing.B, c config) {
+	if c.n > 1_000_000 {
+		b.Skip("map baseline runs at 1M members only")
+	}
+}
+
+func skipMany(b *testing.B, c config) {
+	switch {
+	case testing.Short():
+		b.Skip("50-way inputs skipped in -short mode")
+	case c.heavy && !*heavy:
+		b.Skip("heavy case: run with -bitmap.heavy")
+	}
+}
+
 func BenchmarkAnd(b *testing.B) {
 	for _, c := range pairConfigs {
 		b.Run(c.name(), func(b *testing.B) {
@@ -206,6 +242,7 @@ func BenchmarkAnd(b *testing.B) {
 				report(b, in, 32)
 			})
 			b.Run("impl=naive-map", func(b *testing.B) {
+				skipMap(b, c)
 				m, bits := d.mapOf()
 				b.ReportAllocs()
 				for b.Loop() {
@@ -243,6 +280,7 @@ func BenchmarkAndLen(b *testing.B) {
 				report(b, in, 32)
 			})
 			b.Run("impl=naive-map", func(b *testing.B) {
+				skipMap(b, c)
 				m, bits := d.mapOf()
 				b.ReportAllocs()
 				for b.Loop() {
@@ -257,9 +295,7 @@ func BenchmarkAndLen(b *testing.B) {
 func BenchmarkOrAll(b *testing.B) {
 	for _, c := range manyConfigs {
 		b.Run(c.name()+fmt.Sprintf("/k=%d", ways), func(b *testing.B) {
-			if testing.Short() {
-				b.Skip("50-way inputs skipped in -short mode")
-			}
+			skipMany(b, c)
 			naive := c.n <= 1_000_000
 			d := load(b, c, ways, naive)
 			in := 0
@@ -292,9 +328,7 @@ func BenchmarkOrAll(b *testing.B) {
 func BenchmarkOverlap(b *testing.B) {
 	for _, c := range manyConfigs {
 		b.Run(c.name()+fmt.Sprintf("/k=%d", ways), func(b *testing.B) {
-			if testing.Short() {
-				b.Skip("50-way inputs skipped in -short mode")
-			}
+			skipMany(b, c)
 			naive := c.n <= 1_000_000
 			d := load(b, c, ways, naive)
 			in := 0 // every pair reads both of its audiences
@@ -308,7 +342,7 @@ func BenchmarkOverlap(b *testing.B) {
 				}
 				report(b, in, bitsPerMember(d.auds...))
 			})
-			if naive {
+			if naive && (!c.heavyNaive || *heavy) {
 				b.Run("impl=naive", func(b *testing.B) {
 					b.ReportAllocs()
 					for b.Loop() {
