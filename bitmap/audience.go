@@ -8,9 +8,10 @@ import (
 )
 
 // Audience is an immutable set of uint32 ordinals. The zero Audience is
-// empty. Audiences are small values: copy and compare them freely (use
-// [Audience.Equal] to compare contents). Any number of goroutines may read
-// the same Audience at once.
+// empty. Audiences are small values that share their members when copied,
+// so copy them freely; compare their members with [Audience.Equal] (==
+// compares identity, not members). Any number of goroutines may read the
+// same Audience at once.
 type Audience struct {
 	// bm holds the members; nil if and only if the audience is empty. It is
 	// never mutated once it is in an Audience, and never has roaring's
