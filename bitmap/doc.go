@@ -28,12 +28,17 @@
 // Audiences travel in the portable roaring format (the RoaringFormatSpec that
 // the Java, C and Go roaring libraries, Spark, Druid and pg_roaringbitmap
 // read and write): [Audience.WriteTo], [Read], [Audience.MarshalBinary],
-// [Audience.UnmarshalBinary], and [View], which decodes without copying.
+// [Audience.UnmarshalBinary], and [View], which decodes without copying:
+// its audience is valid while the byte slice lives unchanged, but audiences
+// computed from it own their memory.
 //
 // Decoding treats its input as untrusted. A truncated, corrupted or hostile
 // encoding gives an error, never a panic or an invalid audience, and
 // decoding runs in time linear in the input and allocates within a small
-// multiple of the input's length. Every decoding error is a [*DecodeError]
+// multiple of the input's length. It is stricter than roaring's own reader:
+// the declared cardinality of every container, run containers included, and
+// the offset header, where present, must match the data. Every decoding
+// error is a [*DecodeError]
 // naming the byte offset and the reason; callers can match its cause with
 // errors.Is: [ErrCorrupt] for a format violation, [io.ErrUnexpectedEOF] for
 // an input that ends too early, or the reader's own error. [Read] returns
