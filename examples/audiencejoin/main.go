@@ -19,29 +19,39 @@
 //	-report FILE    the report as JSON
 //
 // -links, -segment and -list go together; -out and -report are optional and
-// are written atomically. -people and -seed change the synthetic world.
+// are written atomically. The -out file is sorted as bytes, the order of
+// LC_ALL=C sort. -people and -seed change the synthetic world.
 //
 // Each import counts its data lines (blank and comment lines and the CSV
-// header are not data): lines = invalid + unknown + matched, where invalid
-// lines do not parse, unknown ones hold an identifier that is in no profile,
-// and matched ones belong to one of the matched_profiles. joined_profiles is
-// the number of profiles in both the segment and the list; exported counts
-// their identifiers per exported namespace, and unexportable_profiles the
-// joined profiles with none. Bad lines are counted and shown, never fatal.
-// Bad flags and files that cannot be read end the program with one message
-// and exit status 1.
+// header are not data): lines = invalid + duplicates + unknown + matched,
+// where invalid lines give no identifier (invalid_reasons splits them),
+// duplicates repeat an identifier met before, unknown counts the distinct
+// identifiers in no profile and matched those in one of the matched_profiles.
+// joined_profiles is the number of profiles in both the segment and the
+// list; exported counts their identifiers per exported namespace, and
+// unexportable_profiles the joined profiles with none. Bad lines are counted
+// and shown, never fatal. Bad flags and files that cannot be read end the
+// program with one message and exit status 1. Work that runs longer than a
+// second shows progress on stderr when stderr is a terminal.
 //
-// The report as JSON (-report) looks like this:
+// The report as JSON (-report), shortened:
 //
 //	{
-//	  "links": {"source": "links.json", "records": 506205, "invalid_lines": 0, ...},
-//	  "segment": {"source": "segment.txt", "lines": 52110, "invalid": 521, "unknown": 1563, "matched": 50026, "matched_profiles": 20000, ...},
-//	  "list": {"source": "list.csv", "lines": 25515, ...},
-//	  "joined_profiles": 2411,
-//	  "exported": {"ECID": 6012},
-//	  "unexportable_profiles": 3,
-//	  "overlap": {...},
-//	  "stages": [{"name": "link", "seconds": 1.2}, ...]
+//	  "links": {"source": "links.json", "records": 504113, "invalid_lines": 0, "invalid_identities": 0,
+//	            "linked": 504113, "rejected": 0, "unique": ["CRMID"], "cuts": 2341,
+//	            "identities": 939824, "profiles": 223536},
+//	  "segment": {"source": "segment.txt", "lines": 51163, "invalid": 512,
+//	              "invalid_reasons": {"blocked": 146, "namespace": 73, "range": 73, "syntax": 220},
+//	              "duplicates": 0, "unknown": 1535, "matched": 49116, "matched_profiles": 22268,
+//	              "match_rate": 0.9697, "examples": ["idfile: line 33: ..."]},
+//	  "list": {"source": "list.csv", "lines": 25488, "invalid": 255, ...},
+//	  "joined_profiles": 2447,
+//	  "exported": {"ECID": 5972},
+//	  "unexportable_profiles": 0,
+//	  "overlap": {"audiences": [{"name": "segment", "size": 22268}, ...],
+//	              "pairs": [{"a": "segment", "b": "list", "overlap": 2447, "jaccard": 0.0559,
+//	                         "a_in_b": 0.1099, "b_in_a": 0.1023}, ...]},
+//	  "stages": [{"name": "link", "seconds": 1.21}, ...]
 //	}
 package main
 
@@ -97,15 +107,16 @@ func parseFlags(args []string, w io.Writer) (*config, error) {
 	export := fs.String("export", "ECID", "namespaces to export, comma-separated `CODES`")
 	fs.StringVar(&c.out, "out", "", "write the exported identifiers of the joined profiles to `FILE`, one NS:value per line, sorted")
 	fs.StringVar(&c.report, "report", "", "write the report as JSON to `FILE`")
-	fs.IntVar(&c.people, "people", defaultPeople, "people in the synthetic world (without -links)")
-	fs.Uint64Var(&c.seed, "seed", defaultSeed, "seed of the synthetic world (without -links)")
+	fs.IntVar(&c.people, "people", defaultPeople, "`N` people in the synthetic world (without -links)")
+	fs.Uint64Var(&c.seed, "seed", defaultSeed, "`SEED` of the synthetic world (without -links)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(w, usage)
 			fs.SetOutput(w)
 			fs.PrintDefaults()
+			return nil, err
 		}
-		return nil, err
+		return nil, fmt.Errorf("%w (see -h)", err)
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q (flags only; see -h)", fs.Arg(0))
@@ -133,7 +144,7 @@ func parseFlags(args []string, w io.Writer) (*config, error) {
 	case files > 0 && files < 3:
 		for _, f := range []string{"links", "segment", "list"} {
 			if !set[f] {
-				return nil, fmt.Errorf("-%s is required with -links, -segment and -list (give all three, or none for the synthetic world)", f)
+				return nil, fmt.Errorf("-links, -segment and -list go together, and -%s is missing (give all three, or none for the synthetic world)", f)
 			}
 		}
 	case files == 3:

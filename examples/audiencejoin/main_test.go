@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -560,4 +561,25 @@ func TestCount(t *testing.T) {
 	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 1234567: "1,234,567", -1234: "-1,234"} {
 		assert.Equal(t, want, count(n), "count(%d)", n)
 	}
+}
+
+// On a terminal, a stage that runs longer than progressAfter shows what it
+// has counted, and the line is erased when it ends.
+func TestProgress(t *testing.T) {
+	var tty bytes.Buffer
+	p := &progress{tty: &tty}
+	require.NoError(t, p.time("import list", "lines", func() error {
+		p.add(1234)
+		time.Sleep(progressAfter + 300*time.Millisecond)
+		return nil
+	}))
+	assert.Contains(t, tty.String(), "audiencejoin: import list: 1,234 lines, 1 s")
+	assert.True(t, strings.HasSuffix(tty.String(), "\r\033[K"), "the line is erased")
+	require.Len(t, p.stages, 1)
+	assert.Equal(t, "import list", p.stages[0].Name)
+	assert.GreaterOrEqual(t, p.stages[0].Seconds, progressAfter.Seconds())
+
+	// Off a terminal nothing is drawn.
+	q := newProgress(&tty)
+	assert.Nil(t, q.tty)
 }
