@@ -3,7 +3,6 @@ package bench_test
 import (
 	"slices"
 	"strconv"
-	"sync"
 	"testing"
 
 	"github.com/idbits/idbits/bitmap"
@@ -26,12 +25,11 @@ type e2eAudiences struct {
 	members int // members of each
 }
 
-var e2eAudienceSets sync.Map // *e2eFixture -> *e2eAudiences
-
 func (fx *e2eFixture) e2eAudiences(b *testing.B) *e2eAudiences {
-	if a, ok := e2eAudienceSets.Load(fx); ok {
-		return a.(*e2eAudiences)
-	}
+	return e2eExtra(fx, "audiences", func() *e2eAudiences { return fx.newE2EAudiences(b) })
+}
+
+func (fx *e2eFixture) newE2EAudiences(b *testing.B) *e2eAudiences {
 	_, v := fx.e2eGraph(b)
 	profiles := v.Profiles().AppendTo(nil)
 	m := min(fx.n/10, len(profiles))
@@ -52,7 +50,6 @@ func (fx *e2eFixture) e2eAudiences(b *testing.B) *e2eAudiences {
 		a.bitmaps = append(a.bitmaps, aud)
 		a.named = append(a.named, reconcile.NamedAudience{Name: "segment-" + strconv.Itoa(i), Audience: aud})
 	}
-	e2eAudienceSets.Store(fx, a)
 	return a
 }
 

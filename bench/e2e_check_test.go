@@ -54,10 +54,11 @@ func e2eSmall(t *testing.T) (*e2eFixture, *reconcile.Graph, *naiveGraph) {
 	g := reconcile.NewGraph(reconcile.Rules{})
 	e2eLink(t, g, fx)
 	ng := newNaiveGraph()
+	texts := fx.e2eTexts()
 	for r := range fx.recs.len() {
 		var rec []string
 		for _, i := range fx.recs.record(r) {
-			rec = append(rec, fx.texts[i])
+			rec = append(rec, texts[i])
 		}
 		ng.link(rec)
 	}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/idbits/idbits/bench"
@@ -25,12 +24,11 @@ type e2eSegment struct {
 	known int // lines of identities in the graph
 }
 
-var e2eSegments sync.Map // *e2eFixture -> *e2eSegment
-
 func (fx *e2eFixture) e2eSegment(b *testing.B) *e2eSegment {
-	if s, ok := e2eSegments.Load(fx); ok {
-		return s.(*e2eSegment)
-	}
+	return e2eExtra(fx, "segment", func() *e2eSegment { return fx.newE2ESegment(b) })
+}
+
+func (fx *e2eFixture) newE2ESegment(b *testing.B) *e2eSegment {
 	const unknown, malformed = 0.05, 0.01
 	ecids := 0
 	for _, id := range fx.ids {
@@ -50,7 +48,6 @@ func (fx *e2eFixture) e2eSegment(b *testing.B) *e2eSegment {
 		lines: seg.Count(bench.Known) + seg.Count(bench.Unknown) + seg.Count(bench.Malformed),
 		known: seg.Count(bench.Known),
 	}
-	e2eSegments.Store(fx, s)
 	return s
 }
 
@@ -135,12 +132,11 @@ type e2eExport struct {
 	naiveMem map[uint32][]string
 }
 
-var e2eExports sync.Map // *e2eFixture -> *e2eExport
-
 func (fx *e2eFixture) e2eExport(b *testing.B) *e2eExport {
-	if x, ok := e2eExports.Load(fx); ok {
-		return x.(*e2eExport)
-	}
+	return e2eExtra(fx, "export", func() *e2eExport { return fx.newE2EExport(b) })
+}
+
+func (fx *e2eFixture) newE2EExport(b *testing.B) *e2eExport {
 	_, v := fx.e2eGraph(b)
 	ng, nv := fx.e2eNaive(b)
 	x := &e2eExport{aud: fx.e2eAudiences(b).bitmaps[0], naiveMem: map[uint32][]string{}}
@@ -156,7 +152,6 @@ func (fx *e2eFixture) e2eExport(b *testing.B) *e2eExport {
 		p := nv[t]
 		x.naiveMem[p] = append(x.naiveMem[p], t)
 	}
-	e2eExports.Store(fx, x)
 	return x
 }
 

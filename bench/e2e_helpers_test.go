@@ -120,8 +120,10 @@ type e2eFixture struct {
 	n     int
 	world *bench.World
 	ids   []idtypes.ID // world.Identities()
-	texts []string     // "NS:value" of ids, the naive input
 	recs  e2eRecords
+
+	textsOnce sync.Once
+	texts     []string // "NS:value" of ids, the naive input: see e2eTexts
 
 	// graph holds recs linked under e2eRules, and view its view. The
 	// incremental benchmark links more records to graph and naive: the
@@ -134,23 +136,50 @@ type e2eFixture struct {
 	naive     *naiveGraph
 	naiveView map[string]uint32 // "NS:value" -> profile, for the first len(naiveView) keys of naive
 
-	shuffleOnce sync.Once
-	shuffled    []idtypes.ID // ids in another order, for lookups
-	shuffledTxt []string     // texts in the same order
+	extras map[string]any // see e2eExtra
+}
+
+// e2eKeep names the extras kept from one top-level benchmark to the next.
+var e2eKeep = map[string]bool{"audiences": true}
+
+// e2eExtra returns the extra named key of fx, building it on first use.
+// Extras that e2eKeep does not name are dropped when another top-level
+// benchmark starts, so that what one benchmark needs does not take memory
+// from the next.
+func e2eExtra[T any](fx *e2eFixture, key string, build func() T) T {
+	e2eWorlds.Lock()
+	x, ok := fx.extras[key]
+	e2eWorlds.Unlock()
+	if ok {
+		return x.(T)
+	}
+	v := build()
+	e2eWorlds.Lock()
+	if fx.extras == nil {
+		fx.extras = map[string]any{}
+	}
+	fx.extras[key] = v
+	e2eWorlds.Unlock()
+	return v
 }
 
 // e2eShuffled returns the identities and their texts in a random order,
 // the same for both.
 func (fx *e2eFixture) e2eShuffled() ([]idtypes.ID, []string) {
-	fx.shuffleOnce.Do(func() {
+	type shuffled struct {
+		ids   []idtypes.ID
+		texts []string
+	}
+	s := e2eExtra(fx, "shuffled", func() shuffled {
+		texts := fx.e2eTexts()
 		perm := e2eRand(fx.n, 1).Perm(len(fx.ids))
-		fx.shuffled = make([]idtypes.ID, len(perm))
-		fx.shuffledTxt = make([]string, len(perm))
+		s := shuffled{make([]idtypes.ID, len(perm)), make([]string, len(perm))}
 		for i, j := range perm {
-			fx.shuffled[i], fx.shuffledTxt[i] = fx.ids[j], fx.texts[j]
+			s.ids[i], s.texts[i] = fx.ids[j], texts[j]
 		}
+		return s
 	})
-	return fx.shuffled, fx.shuffledTxt
+	return s.ids, s.texts
 }
 
 // e2eRecords holds the world's records flat: record r was seen at at[r]
@@ -177,7 +206,8 @@ func (rs *e2eRecords) links() int { return len(rs.idx) }
 
 var e2eWorlds struct {
 	sync.Mutex
-	m map[int]*e2eFixture
+	m   map[int]*e2eFixture
+	top string // the top-level benchmark that last asked for a fixture
 }
 
 // e2eBigSize is the size from which a fixture is not kept beside another:
@@ -186,10 +216,21 @@ const e2eBigSize = 5e7
 
 // e2eWorld returns the fixture of about n identities, generating its world
 // on first use. Fixtures of sizes below e2eBigSize are kept for the whole
-// run; a larger one evicts every other and is evicted by any other.
+// run; a larger one evicts every other and is evicted by any other. When a
+// new top-level benchmark asks, the extras of the last one are dropped.
 func e2eWorld(b *testing.B, n int) *e2eFixture {
 	e2eWorlds.Lock()
 	defer e2eWorlds.Unlock()
+	if top, _, _ := strings.Cut(b.Name(), "/"); top != e2eWorlds.top {
+		e2eWorlds.top = top
+		for _, fx := range e2eWorlds.m {
+			for k := range fx.extras {
+				if !e2eKeep[k] {
+					delete(fx.extras, k)
+				}
+			}
+		}
+	}
 	if fx, ok := e2eWorlds.m[n]; ok {
 		return fx
 	}
@@ -215,11 +256,19 @@ func newE2EFixture(tb testing.TB, n int, cfg bench.Config) *e2eFixture {
 	w := bench.Generate(cfg)
 	fx := &e2eFixture{n: n, world: w, ids: w.Identities()}
 	fx.recs = e2eFlatten(tb, w)
-	fx.texts = make([]string, len(fx.ids))
-	for i, id := range fx.ids {
-		fx.texts[i] = id.Text()
-	}
 	return fx
+}
+
+// e2eTexts returns the "NS:value" text of every identity, the naive input,
+// making it on first use.
+func (fx *e2eFixture) e2eTexts() []string {
+	fx.textsOnce.Do(func() {
+		fx.texts = make([]string, len(fx.ids))
+		for i, id := range fx.ids {
+			fx.texts[i] = id.Text()
+		}
+	})
+	return fx.texts
 }
 
 // e2eFlatten lays the world's records out flat, as indexes into its
@@ -311,11 +360,12 @@ func (fx *e2eFixture) e2eNaive(tb testing.TB) (*naiveGraph, map[string]uint32) {
 	fx.naiveOnce.Do(func() {
 		start := time.Now()
 		g := newNaiveGraph()
+		texts := fx.e2eTexts()
 		var rec []string
 		for r := range fx.recs.len() {
 			rec = rec[:0]
 			for _, i := range fx.recs.record(r) {
-				rec = append(rec, fx.texts[i])
+				rec = append(rec, texts[i])
 			}
 			g.link(rec)
 		}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/gob"
 	"io"
-	"sync"
 	"testing"
 
 	"github.com/idbits/idbits/reconcile"
@@ -17,15 +16,6 @@ type naiveSnapshot struct {
 	Keys   []string
 	Parent map[string]string
 	Size   map[string]int
-}
-
-// e2eSnapshots holds a snapshot of each implementation's graph of a
-// fixture, for the load benchmark.
-var e2eSnapshots sync.Map // e2eSnapshotKey -> e2eSnapshot
-
-type e2eSnapshotKey struct {
-	fx   *e2eFixture
-	impl string
 }
 
 // e2eSnapshot is a snapshot and the number of identities it holds.
@@ -69,27 +59,23 @@ func BenchmarkSnapshotWrite(b *testing.B) {
 		for b.Loop() {
 			e2eWriteSnapshot(b, fx, impl, &buf)
 		}
-		e2eSnapshots.Store(e2eSnapshotKey{fx, impl}, e2eSnapshot{bytes.Clone(buf.Bytes()), ids})
 		b.ReportMetric(float64(buf.Len())/float64(ids), "bytes/id")
 		e2eRate(b, ids, "id")
 	})
 }
 
-// BenchmarkSnapshotLoad reads the snapshot BenchmarkSnapshotWrite writes
+// BenchmarkSnapshotLoad reads a snapshot BenchmarkSnapshotWrite would write
 // back into a graph ready to serve profiles. impl=idbits:
 // reconcile.ReadGraph and Graph.View, which resolves the records again.
 // impl=naive: encoding/gob into the naive graph, then its map from every
 // identity to its profile.
 func BenchmarkSnapshotLoad(b *testing.B) {
 	e2eEach(b, func(b *testing.B, fx *e2eFixture, impl string) {
-		var snap e2eSnapshot
-		if s, ok := e2eSnapshots.Load(e2eSnapshotKey{fx, impl}); ok {
-			snap = s.(e2eSnapshot)
-		} else {
+		snap := e2eExtra(fx, "snapshot-"+impl, func() e2eSnapshot {
 			var buf bytes.Buffer
-			snap.ids = e2eWriteSnapshot(b, fx, impl, &buf)
-			snap.data = buf.Bytes()
-		}
+			ids := e2eWriteSnapshot(b, fx, impl, &buf)
+			return e2eSnapshot{buf.Bytes(), ids}
+		})
 		data := snap.data
 		b.ReportAllocs()
 		for b.Loop() {
