@@ -229,7 +229,7 @@ func run(args []string, stdout io.Writer) error {
 			return fmt.Errorf("-report: %w", err)
 		}
 	}
-	return print(stdout, rep, c)
+	return printReport(stdout, rep, c)
 }
 
 // read reads the outbound file into rep: users get dense ordinals from a
@@ -323,7 +323,7 @@ func read(rep *report, r io.Reader, c *config) error {
 	return nil
 }
 
-func print(w io.Writer, rep *report, c *config) error {
+func printReport(w io.Writer, rep *report, c *config) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n", rep.Source)
 	fmt.Fprintf(&b, "  %-28s %10d\n", "lines", rep.Lines)
