@@ -677,6 +677,17 @@ type snapLoad struct {
 	known map[idtypes.Namespace]struct{} // the same, as a set
 	rules Rules
 	d     *Dictionary
+
+	// Scratch of the DICT sections, reused from one to the next.
+	entries []snapEntry
+	ords    []uint32
+	tombs   []uint32
+}
+
+// snapEntry is a dictionary entry read from a DICT section.
+type snapEntry struct {
+	key   []byte // in the payload; nil for a tombstone
+	class uint16
 }
 
 func (s *snapReader) graph() (*Graph, error) {
@@ -824,12 +835,8 @@ func (s *snapReader) dictionary(l *snapLoad) error {
 	if uint64(first)+uint64(count) > uint64(NoOrdinal) {
 		return s.fail(tagDict, s.at+4, ErrCorrupt, "ordinals up to %d, the last allowed is %d", uint64(first)+uint64(count)-1, NoOrdinal-1)
 	}
-	type entry struct {
-		key   []byte // nil for a tombstone
-		class uint16
-	}
-	entries := make([]entry, 0, min(int(count), 1<<16))
-	var tombs []uint32
+	entries, tombs := l.entries[:0], l.tombs[:0]
+	defer func() { l.entries, l.tombs = entries[:0], tombs[:0] }()
 	for i := range count {
 		at := c.off()
 		n := int(c.u16("key length"))
@@ -838,7 +845,7 @@ func (s *snapReader) dictionary(l *snapLoad) error {
 			if c.err != nil {
 				return c.err
 			}
-			entries = append(entries, entry{nil, uint16(ns)})
+			entries = append(entries, snapEntry{nil, uint16(ns)})
 			tombs = append(tombs, first+i)
 			continue
 		}
@@ -850,7 +857,7 @@ func (s *snapReader) dictionary(l *snapLoad) error {
 		if err != nil {
 			return s.fail(tagDict, at, errors.Join(ErrCorrupt, err), "key of ordinal %d", first+i)
 		}
-		entries = append(entries, entry{key, uint16(id.Namespace())})
+		entries = append(entries, snapEntry{key, uint16(id.Namespace())})
 	}
 	if err := c.done(); err != nil {
 		return err
@@ -866,7 +873,8 @@ func (s *snapReader) dictionary(l *snapLoad) error {
 		}
 		return append(dst, e.key...), e.class, true
 	}
-	ords := make([]uint32, len(entries))
+	ords := slices.Grow(l.ords[:0], len(entries))[:len(entries)]
+	l.ords = ords
 	l.d.t.AddMany(len(entries), enc, ords, runtime.GOMAXPROCS(0))
 	for i, o := range ords {
 		if want := first + uint32(i); o != want {
