@@ -1,0 +1,66 @@
+package reconcile_test
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/idbits/idbits/bitmap"
+	"github.com/idbits/idbits/idtypes"
+	"github.com/idbits/idbits/reconcile"
+)
+
+func ExampleCatalog() {
+	g := reconcile.NewGraph(reconcile.Rules{Priority: []idtypes.Namespace{idtypes.CRMID}})
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	device, _ := idtypes.FromHalves(idtypes.ECID, 1, 2)
+	crm := idtypes.MustParse(idtypes.CRMID, "CRM-7")
+	g.Link(at, device)
+	g.Link(at, crm)
+
+	// The device browsed shoes: keep its profile as an audience.
+	v := g.View()
+	p, _ := v.Profile(device)
+	g.Catalog().Put("shoe browsers", bitmap.Of(uint32(p)), v)
+
+	// The person logs in on the device: two profiles become one, and the
+	// audience follows, now under the CRM ID's key.
+	g.Link(at.Add(time.Hour), device, crm)
+	a, now, _ := g.Catalog().Get("shoe browsers")
+	for k := range a.All() {
+		fmt.Println(now.Key(reconcile.Profile(k)).Text())
+	}
+	// Output:
+	// CRMID:CRM-7
+}
+
+func ExampleGraph_EraseCascade() {
+	g := reconcile.NewGraph(reconcile.Rules{})
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	ann := idtypes.MustParse(idtypes.Email, "ann@example.com")
+	device, _ := idtypes.FromHalves(idtypes.ECID, 1, 2)
+	bob := idtypes.MustParse(idtypes.Email, "bob@example.com")
+	g.Link(at, ann)
+	g.Link(at, bob)
+	v := g.View()
+	g.Catalog().Put("newsletter", v.Profiles(), v)
+	g.Link(at.Add(time.Hour), ann, device) // the device joins Ann's profile later
+
+	// Ann asks to be forgotten: her profile leaves the audience. The
+	// report names it under the view before the erasure, whose Members
+	// give the identifiers left to send the suppression to.
+	rep, _ := g.EraseCascade(ann)
+	for name, exited := range rep.Exited {
+		for k := range exited.All() {
+			for id := range rep.Before.Members(reconcile.Profile(k)) {
+				fmt.Println(name, "suppress", id.Text())
+			}
+		}
+	}
+	a, now, _ := g.Catalog().Get("newsletter")
+	for k := range a.All() {
+		fmt.Println("newsletter keeps", now.Key(reconcile.Profile(k)).Text())
+	}
+	// Output:
+	// newsletter suppress ECID:00000000000000000010000000000000000002
+	// newsletter keeps Email:bob@example.com
+}
