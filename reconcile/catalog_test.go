@@ -294,9 +294,7 @@ func TestCatalogConcurrent(t *testing.T) {
 	g := snapWorld(t, 11, 30)
 	var wg sync.WaitGroup
 	for w := range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			c := g.Catalog()
 			for i := range 40 {
 				name := []string{"a", "b", "c"}[(i+w)%3]
@@ -319,7 +317,7 @@ func TestCatalogConcurrent(t *testing.T) {
 					assert.NoError(t, err)
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 }

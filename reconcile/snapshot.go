@@ -471,6 +471,12 @@ func (s *snapWriter) audience(a catalogAudience, n uint32, tomb tombstones) erro
 // as it is read, even if it turns out to be corrupt further on.
 //
 // Loading resolves every record again when the graph's first View is taken.
+//
+// A snapshot keeps nothing of an erased identifier but its ordinal and
+// namespace: the ordinal stays erased and is never handed out again, no
+// record or audience holds it, but the loaded graph cannot tell the erased
+// identifier itself from a new one, so linking it again adds it under a new
+// ordinal (a graph that was never saved refuses it with ErrErased).
 func ReadGraph(r io.Reader) (*Graph, error) {
 	s := &snapReader{r: r}
 	return s.graph()

@@ -242,10 +242,7 @@ func fixSnap(b []byte) []byte {
 		if tag == "END\x00" {
 			break
 		}
-		n := binary.LittleEndian.Uint64(rest[4:])
-		if n > uint64(len(rest)-12) {
-			n = uint64(len(rest) - 12)
-		}
+		n := min(binary.LittleEndian.Uint64(rest[4:]), uint64(len(rest)-12))
 		p := rest[12 : 12+n]
 		out = append(out, tag...)
 		out = binary.LittleEndian.AppendUint64(out, n)
