@@ -19,7 +19,7 @@ import (
 const (
 	defaultPeople = 200_000
 	defaultSeed   = 20260531
-	maxPeople     = 5_000_000
+	maxPeople     = 2_000_000 // about 10 million identities, a few GB
 )
 
 var (
