@@ -15,7 +15,7 @@ import (
 	"github.com/idbits/idbits/idtypes"
 )
 
-// Errors of Catalog.Put; match them with errors.Is.
+// Errors of Catalog.Put besides ErrForeignView; match them with errors.Is.
 var (
 	// ErrAudienceName: an audience name is empty, longer than
 	// MaxAudienceName bytes or not UTF-8.
@@ -23,8 +23,6 @@ var (
 	// ErrNotProfile: an audience given as profiles holds an ordinal that is
 	// not a profile key of its view.
 	ErrNotProfile = errors.New("reconcile: not a profile of the view")
-	// ErrOtherGraph: a view given to a Catalog belongs to another graph.
-	ErrOtherGraph = errors.New("reconcile: view of another graph")
 )
 
 // MaxAudienceName is the length in bytes of the longest audience name.
@@ -130,7 +128,7 @@ func truncateName(s string) string {
 // erased ones left out, so it costs time in proportion to them.
 //
 // Put fails, keeping nothing, with ErrAudienceName for an invalid name,
-// ErrOtherGraph for a view of another graph, and ErrNotProfile if a member of
+// ErrForeignView for a view of another graph, and ErrNotProfile if a member of
 // a is not a profile of under.
 func (c *Catalog) Put(name string, a bitmap.Audience, under *View) error {
 	if err := checkAudienceName(name); err != nil {
@@ -139,7 +137,7 @@ func (c *Catalog) Put(name string, a bitmap.Audience, under *View) error {
 	if under == nil {
 		under = c.g.View()
 	} else if under.dict != c.g.dict {
-		return ErrOtherGraph
+		return fmt.Errorf("catalog put: %w", ErrForeignView)
 	}
 	ids, err := under.identitiesOf(a)
 	if err != nil {

@@ -108,7 +108,7 @@ func TestCatalogPutErrors(t *testing.T) {
 		{"", v.Profiles(), v, reconcile.ErrAudienceName},
 		{strings.Repeat("n", reconcile.MaxAudienceName+1), v.Profiles(), v, reconcile.ErrAudienceName},
 		{"bad \xff utf-8", v.Profiles(), v, reconcile.ErrAudienceName},
-		{"other graph", v.Profiles(), other.View(), reconcile.ErrOtherGraph},
+		{"other graph", v.Profiles(), other.View(), reconcile.ErrForeignView},
 		{"not a key", bitmap.Of(notKey), v, reconcile.ErrNotProfile},
 		{"out of range", bitmap.Of(1000), v, reconcile.ErrNotProfile},
 	} {
