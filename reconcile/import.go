@@ -137,10 +137,11 @@ const importBatch = 1 << 14
 // import: Import then returns it, wrapped, with the result of the lines
 // before it. It does not allocate per line beyond what the reader does.
 func Import(v *View, lines iter.Seq2[idfile.Line, error], opts ImportOptions) (Imported, error) {
-	im := newImporter(v, opts)
 	if g := opts.Register; g != nil && g.dict != v.dict {
-		return Imported{View: v}, fmt.Errorf("import: %w", ErrForeignView)
+		return Imported{View: v, Report: newImportReport()}, fmt.Errorf("import: %w", ErrForeignView)
 	}
+	im := newImporter(v, opts)
+	defer im.stop()
 	for ln, err := range lines {
 		if err != nil {
 			var le *idfile.LineError
@@ -148,8 +149,8 @@ func Import(v *View, lines iter.Seq2[idfile.Line, error], opts ImportOptions) (I
 				im.reject(le)
 				continue
 			}
-			im.flush()
-			return im.finish(), fmt.Errorf("import: %w", err)
+			res, _ := im.finish()
+			return res, fmt.Errorf("import: %w", err)
 		}
 		if !ln.ID.IsValid() {
 			im.reject(&idfile.LineError{Line: ln.N, Err: errEmpty})
@@ -157,11 +158,10 @@ func Import(v *View, lines iter.Seq2[idfile.Line, error], opts ImportOptions) (I
 		}
 		im.batch = append(im.batch, ln.ID)
 		if len(im.batch) == cap(im.batch) {
-			im.flush()
+			im.submit()
 		}
 	}
-	im.flush()
-	return im.finish(), nil
+	return im.finish()
 }
 
 // errEmpty is the reason of a line that gave the zero ID without an error.
@@ -227,32 +227,54 @@ func SegmentLines(updates iter.Seq2[idfile.Update, error], seg idfile.Trait) ite
 	}
 }
 
-// importer is the state of one Import.
+// importer is the state of one Import. The caller's goroutine reads the
+// lines and counts the rejected ones; full batches of identifiers go to a
+// lookup stage, which runs on a goroutine of its own once a second batch
+// comes, so that reading overlaps looking up.
 type importer struct {
 	v           *View
 	opts        ImportOptions
 	maxRejected int
-	rep         ImportReport
+	rep         ImportReport // the caller's counts: lines rejected
+	batch       []idtypes.ID // being filled
+	lk          lookupStage
 
-	batch    []idtypes.ID
+	work chan []idtypes.ID // full batches, to the lookup goroutine
+	free chan []idtypes.ID // emptied batches, back
+	done chan struct{}     // closed when the lookup goroutine ends
+}
+
+// lookupStage resolves batches of identifiers and keeps the funnel past the
+// reader: it is used by one goroutine at a time.
+type lookupStage struct {
+	v        *View
+	register bool
 	ords     []uint32
 	seen     ordSet // identity ordinals met
 	profiles ordSet // profiles matched, under v
 	matched  ordSet // identity ordinals matched; with Register only
 	unknown  map[idtypes.ID]struct{}
-	register []idtypes.ID // identifiers to register, in order of first line
+	toReg    []idtypes.ID // identifiers to register, in order of first line
+
+	lines, duplicates, unknowns, matchedIDs int
+}
+
+func newImportReport() ImportReport {
+	return ImportReport{InvalidByReason: map[string]int{}, Rejected: []RejectedLine{}}
 }
 
 func newImporter(v *View, opts ImportOptions) *importer {
-	im := &importer{v: v, opts: opts, maxRejected: opts.MaxRejected}
+	im := &importer{v: v, opts: opts, maxRejected: opts.MaxRejected, rep: newImportReport()}
 	if im.maxRejected == 0 {
 		im.maxRejected = DefaultMaxRejected
 	}
-	im.rep.InvalidByReason = map[string]int{}
 	im.batch = make([]idtypes.ID, 0, importBatch)
-	im.ords = make([]uint32, importBatch)
-	im.unknown = map[idtypes.ID]struct{}{}
-	im.rep.Rejected = []RejectedLine{}
+	im.lk = lookupStage{
+		v:        v,
+		register: opts.Register != nil,
+		ords:     make([]uint32, importBatch),
+		unknown:  map[idtypes.ID]struct{}{},
+	}
 	return im
 }
 
@@ -300,82 +322,140 @@ func rejectReason(err error) string {
 	return ReasonOther
 }
 
-// flush looks up the batch and sorts its identifiers into the funnel.
-func (im *importer) flush() {
-	n := len(im.batch)
+// submit hands the full batch to the lookup stage and takes an empty one.
+// The first batch is looked up in place; the second starts the lookup
+// goroutine, with two more batches: one queued, one being looked up.
+func (im *importer) submit() {
+	if im.work == nil {
+		if im.lk.lines == 0 {
+			im.lk.flush(im.batch)
+			im.batch = im.batch[:0]
+			return
+		}
+		im.work = make(chan []idtypes.ID, 1)
+		im.free = make(chan []idtypes.ID, 3) // room for every batch: none waits on its way back
+		im.free <- make([]idtypes.ID, 0, importBatch)
+		im.free <- make([]idtypes.ID, 0, importBatch)
+		im.done = make(chan struct{})
+		go func() {
+			defer close(im.done)
+			for b := range im.work {
+				im.lk.flush(b)
+				im.free <- b[:0]
+			}
+		}()
+	}
+	im.work <- im.batch
+	im.batch = <-im.free
+}
+
+// drain looks up what is left and waits for the lookup stage to finish.
+func (im *importer) drain() {
+	if im.work == nil {
+		im.lk.flush(im.batch)
+		im.batch = im.batch[:0]
+		return
+	}
+	if len(im.batch) > 0 {
+		im.work <- im.batch
+		im.batch = nil
+	}
+	im.stop()
+}
+
+// stop ends the lookup goroutine, if any, and waits for it.
+func (im *importer) stop() {
+	if im.work != nil {
+		close(im.work)
+		<-im.done
+		im.work = nil
+	}
+}
+
+// flush looks up a batch and sorts its identifiers into the funnel.
+func (lk *lookupStage) flush(batch []idtypes.ID) {
+	n := len(batch)
 	if n == 0 {
 		return
 	}
-	im.rep.Lines += n
-	v := im.v
-	ords := im.ords[:n]
-	v.dict.LookupMany(im.batch, ords)
-	reg := im.opts.Register != nil
+	lk.lines += n
+	v := lk.v
+	ords := lk.ords[:n]
+	v.dict.LookupMany(batch, ords)
 	for i, o := range ords {
 		if o == NoOrdinal {
-			id := im.batch[i]
-			if _, dup := im.unknown[id]; dup {
-				im.rep.Duplicates++
+			id := batch[i]
+			if _, dup := lk.unknown[id]; dup {
+				lk.duplicates++
 				continue
 			}
-			im.unknown[id] = struct{}{}
-			im.rep.Unknown++
-			if reg {
-				im.register = append(im.register, id)
+			lk.unknown[id] = struct{}{}
+			lk.unknowns++
+			if lk.register {
+				lk.toReg = append(lk.toReg, id)
 			}
 			continue
 		}
-		if !im.seen.add(o) {
-			im.rep.Duplicates++
+		if !lk.seen.add(o) {
+			lk.duplicates++
 			continue
 		}
 		p, ok := v.ProfileOf(o)
 		if !ok {
 			// Known to the dictionary but in no profile of v: linked
 			// after v was taken, or added to the dictionary only.
-			im.rep.Unknown++
-			if reg {
-				im.register = append(im.register, im.batch[i])
+			lk.unknowns++
+			if lk.register {
+				lk.toReg = append(lk.toReg, batch[i])
 			}
 			continue
 		}
-		im.rep.MatchedIdentities++
-		im.profiles.add(uint32(p))
-		if reg {
-			im.matched.add(o)
+		lk.matchedIDs++
+		lk.profiles.add(uint32(p))
+		if lk.register {
+			lk.matched.add(o)
 		}
 	}
-	clear(im.batch) // drop references to strings
-	im.batch = im.batch[:0]
+	clear(batch) // drop references to strings
 }
 
-// finish registers what must be and builds the result.
-func (im *importer) finish() Imported {
-	res := Imported{View: im.v}
-	if d := im.rep.MatchedIdentities + im.rep.Unknown; d > 0 {
-		im.rep.MatchRate = float64(im.rep.MatchedIdentities) / float64(d)
+// finish looks up the last identifiers, registers what must be, and builds
+// the result. It fails only if registering fails as a whole (the graph's
+// rules are invalid): the result is then the import without registration.
+func (im *importer) finish() (Imported, error) {
+	im.drain()
+	lk := &im.lk
+	rep := im.rep
+	rep.Lines += lk.lines
+	rep.Duplicates = lk.duplicates
+	rep.Unknown = lk.unknowns
+	rep.MatchedIdentities = lk.matchedIDs
+	if d := rep.MatchedIdentities + rep.Unknown; d > 0 {
+		rep.MatchRate = float64(rep.MatchedIdentities) / float64(d)
 	}
-	if len(im.register) == 0 {
-		res.Audience = im.profiles.audience()
-		im.rep.MatchedProfiles = im.profiles.len()
-		res.Report = im.rep
-		return res
+	res := Imported{View: im.v, Audience: lk.profiles.audience(), Report: rep}
+	res.Report.MatchedProfiles = lk.profiles.len()
+	if len(lk.toReg) == 0 {
+		return res, nil
 	}
+
 	g := im.opts.Register
 	at := im.opts.At
 	if at.IsZero() {
 		at = time.Now()
 	}
 	var b Batch
-	for _, id := range im.register {
+	for _, id := range lk.toReg {
 		b.Add(at, id)
 	}
-	// Rejections (erased identifiers, a full dictionary) show below as
-	// identifiers the new view does not hold.
-	_, _ = g.LinkMany(&b)
+	// Records rejected one by one (erased identifiers, a full dictionary)
+	// show below as identifiers the new view does not hold.
+	if _, err := g.LinkMany(&b); err != nil {
+		return res, fmt.Errorf("import: register: %w", err)
+	}
 	nv := g.View()
-	ords := make([]uint32, len(im.register))
-	nv.dict.LookupMany(im.register, ords)
+	ords := make([]uint32, len(lk.toReg))
+	nv.dict.LookupMany(lk.toReg, ords)
 	var reg bitmap.Builder
 	for _, o := range ords {
 		if o == NoOrdinal {
@@ -383,13 +463,10 @@ func (im *importer) finish() Imported {
 		}
 		if _, ok := nv.ProfileOf(o); ok {
 			reg.Add(o)
-			im.rep.Registered++
+			rep.Registered++
 		}
 	}
-	matched := nv.Project(im.matched.audience())
-	im.rep.MatchedProfiles = int(matched.Len())
-	res.Audience = bitmap.Or(matched, nv.Project(reg.Audience()))
-	res.View = nv
-	res.Report = im.rep
-	return res
+	matched := nv.Project(lk.matched.audience())
+	rep.MatchedProfiles = int(matched.Len())
+	return Imported{View: nv, Audience: bitmap.Or(matched, nv.Project(reg.Audience())), Report: rep}, nil
 }

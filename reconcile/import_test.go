@@ -321,6 +321,16 @@ func TestImportReadError(t *testing.T) {
 	require.Equal(t, 2, res.Report.MatchedIdentities)
 	require.Equal(t, 1, res.Report.Invalid)
 	require.Equal(t, keySet(t, w.g.View(), w.people[1][0], w.people[2][0]), res.Audience)
+
+	// The same past the first batches, which the lookups run beside the
+	// reading.
+	ls := genImport(w, rand.New(rand.NewPCG(1, 1)), 60000, 100, 0)
+	want, comp, _ := importModel(t, w.model, ls, reconcile.DefaultMaxRejected)
+	res, err = reconcile.ImportList(w.g.View(), io.MultiReader(strings.NewReader(importText(ls)), iotest.ErrReader(boom)),
+		idfile.ListOptions{}, reconcile.ImportOptions{})
+	require.ErrorIs(t, err, boom)
+	requireReport(t, want, res.Report)
+	require.Equal(t, comp, comps(t, w.model, w.g.View(), res.Audience))
 }
 
 func TestImportCSV(t *testing.T) {
