@@ -398,6 +398,11 @@ func (g *Graph) LinkMany(b *Batch) (LinkReport, error) {
 	var sbuf []sorted
 	var nbuf []uint16
 	var obuf []uint32
+	if n := g.dict.Len(); n > 0 {
+		g.mu.Lock()
+		g.rg.Reserve(b.Len(), len(ids), uint32(n-1))
+		g.mu.Unlock()
+	}
 	for c := 0; c < b.Len(); c += linkChunk {
 		g.mu.Lock()
 		for i := c; i < min(c+linkChunk, b.Len()); i++ {

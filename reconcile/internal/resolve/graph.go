@@ -158,6 +158,27 @@ func (g *Graph) Append(at int64, ords []uint32, nss []uint16) (dropped int) {
 	return dropped
 }
 
+// Reserve makes room for records more records holding entries identities
+// in all, with ordinals up to maxOrd, so that a bulk load appends without
+// growing its arrays step by step.
+func (g *Graph) Reserve(records, entries int, maxOrd uint32) {
+	if records <= 0 {
+		return
+	}
+	l := &g.log
+	l.at = slices.Grow(l.at, records)
+	l.start = slices.Grow(l.start, records)
+	l.n = slices.Grow(l.n, records)
+	g.recNext = slices.Grow(g.recNext, records)
+	g.pendRecs = slices.Grow(g.pendRecs, records)
+	if c := len(l.chunks) - 1; c >= 0 && cap(l.chunks[c]) < chunkSize && len(l.chunks[c])+entries > cap(l.chunks[c]) {
+		l.chunks[c] = slices.Grow(l.chunks[c], min(chunkSize, len(l.chunks[c])+entries)-len(l.chunks[c]))
+	}
+	if maxOrd != None {
+		g.grow(maxOrd)
+	}
+}
+
 // grow makes the per-identity arrays cover ord.
 func (g *Graph) grow(ord uint32) {
 	if int(ord) < len(g.parent) {

@@ -27,7 +27,11 @@ func (l *log) len() int { return len(l.at) }
 func (l *log) append(at int64, ords []uint32) uint32 {
 	c := len(l.chunks) - 1
 	if c < 0 || len(l.chunks[c])+len(ords) > chunkSize {
-		l.chunks = append(l.chunks, make([]uint32, 0, min(chunkSize, 64+2*len(ords))))
+		size := chunkSize // later chunks are born full size
+		if c < 0 {
+			size = min(chunkSize, 64+2*len(ords))
+		}
+		l.chunks = append(l.chunks, make([]uint32, 0, size))
 		c++
 	}
 	idx := uint32(len(l.at))
