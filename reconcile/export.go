@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"cmp"
+	"encoding/binary"
 	"io"
 	"iter"
 	"slices"
@@ -82,25 +83,84 @@ func WriteExport(w io.Writer, v *View, a bitmap.Audience, opts ExportOptions) (E
 }
 
 // sortByText sorts ids as their "NS:value" texts sort as bytes, without
-// building the texts: namespace codes with their colon, then values, which
-// within a namespace sort as idtypes.ID.Compare does.
+// building the texts: it groups them by namespace, orders the groups by code
+// with its colon, and sorts each group with idtypes.ID.Compare, which within
+// a namespace orders values as their canonical text does.
 func sortByText(ids []idtypes.ID) {
-	var codes []string // by namespace: code + ":"
+	var count []int // by namespace
 	for _, id := range ids {
 		ns := id.Namespace()
-		for int(ns) >= len(codes) {
-			codes = append(codes, "")
+		if int(ns) >= len(count) {
+			count = append(count, make([]int, int(ns)+1-len(count))...)
 		}
-		if codes[ns] == "" {
-			codes[ns] = ns.String() + ":"
+		count[ns]++
+	}
+	var nss []idtypes.Namespace
+	for ns, n := range count {
+		if n > 0 {
+			nss = append(nss, idtypes.Namespace(ns))
 		}
 	}
-	slices.SortFunc(ids, func(a, b idtypes.ID) int {
-		if na, nb := a.Namespace(), b.Namespace(); na != nb {
-			return strings.Compare(codes[na], codes[nb])
+	if len(nss) > 1 {
+		slices.SortFunc(nss, func(a, b idtypes.Namespace) int {
+			return strings.Compare(a.String()+":", b.String()+":")
+		})
+		// Place each group, in order, with a counting sort.
+		at := make([]int, len(count))
+		n := 0
+		for _, ns := range nss {
+			at[ns] = n
+			n += count[ns]
 		}
-		return a.Compare(b)
+		sorted := make([]idtypes.ID, len(ids))
+		for _, id := range ids {
+			ns := id.Namespace()
+			sorted[at[ns]] = id
+			at[ns]++
+		}
+		copy(ids, sorted)
+	}
+	n := 0
+	for _, ns := range nss {
+		sortValues(ids[n : n+count[ns]])
+		n += count[ns]
+	}
+}
+
+// sortValues sorts identifiers of one namespace with idtypes.ID.Compare.
+// Moving IDs (which hold a string) costs write barriers, so it sorts small
+// pointer-free keys instead: the first 16 bytes of each canonical value,
+// zero-padded, which order values as their bytes do whenever they differ,
+// and the index, with ID.Compare breaking ties.
+func sortValues(ids []idtypes.ID) {
+	if len(ids) < 2 {
+		return
+	}
+	type key struct {
+		p0, p1 uint64
+		i      int
+	}
+	keys := make([]key, len(ids))
+	var scratch [64]byte
+	for i, id := range ids {
+		var pre [16]byte
+		copy(pre[:], id.AppendValue(scratch[:0]))
+		keys[i] = key{binary.BigEndian.Uint64(pre[:8]), binary.BigEndian.Uint64(pre[8:]), i}
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		if a.p0 != b.p0 {
+			return cmp.Compare(a.p0, b.p0)
+		}
+		if a.p1 != b.p1 {
+			return cmp.Compare(a.p1, b.p1)
+		}
+		return ids[a.i].Compare(ids[b.i])
 	})
+	sorted := make([]idtypes.ID, len(ids))
+	for j, k := range keys {
+		sorted[j] = ids[k.i]
+	}
+	copy(ids, sorted)
 }
 
 // exporter walks the profiles of an audience for Export.
