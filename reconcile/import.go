@@ -78,8 +78,10 @@ type ImportReport struct {
 	Duplicates int `json:"duplicates"`
 	// Unknown counts the distinct identifiers in no profile of the view.
 	Unknown int `json:"unknown"`
-	// Registered counts the unknown identifiers registered as new profiles
-	// (ImportOptions.Register); zero otherwise.
+	// Registered counts the unknown identifiers that ImportOptions.Register
+	// placed in a profile of the result's view: a new profile of their own,
+	// or, for one linked to the graph after the view was taken, the profile
+	// it joined. Zero without Register.
 	Registered int `json:"registered"`
 	// MatchedIdentities counts the distinct identifiers in a profile of the
 	// view, and MatchedProfiles the profiles holding them (under the view
@@ -135,7 +137,14 @@ const importBatch = 1 << 14
 //
 // Any other error from lines (a read error, idfile.ErrHeader) stops the
 // import: Import then returns it, wrapped, with the result of the lines
-// before it. It does not allocate per line beyond what the reader does.
+// before it.
+//
+// Lines are ranged over on the caller's goroutine. From the second batch of
+// identifiers on, lookups run on a goroutine of their own (and
+// Dictionary.LookupMany fans out further), so that reading and looking up
+// overlap. Import allocates nothing per line beyond what the reader does,
+// apart from remembering each distinct unknown identifier; it may run
+// alongside any other use of the view and its graph.
 func Import(v *View, lines iter.Seq2[idfile.Line, error], opts ImportOptions) (Imported, error) {
 	if g := opts.Register; g != nil && g.dict != v.dict {
 		return Imported{View: v, Report: newImportReport()}, fmt.Errorf("import: %w", ErrForeignView)

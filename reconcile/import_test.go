@@ -433,3 +433,40 @@ func TestImportBatches(t *testing.T) {
 	requireReport(t, want, res.Report)
 	require.Equal(t, comp, comps(t, w.model, v, res.Audience))
 }
+
+// TestImportAllocsPerLine checks that an import allocates nothing per line:
+// a long file of known ECIDs, with repeats, costs few more allocations than
+// a short one (the batches' lookups allocate per batch, not per line).
+func TestImportAllocsPerLine(t *testing.T) {
+	w := flowGen(t, 60, 5000, reconcile.Rules{})
+	v := w.g.View()
+	var ecids []idtypes.ID
+	for _, ids := range w.people {
+		for _, id := range ids {
+			if id.Namespace() == idtypes.ECID {
+				ecids = append(ecids, id)
+			}
+		}
+	}
+	text := func(n int) string {
+		var b strings.Builder
+		for i := range n {
+			b.WriteString(ecids[(i*7919)%len(ecids)].Text())
+			b.WriteByte('\n')
+		}
+		return b.String()
+	}
+	allocs := func(n int) float64 {
+		in := text(n)
+		return testing.AllocsPerRun(3, func() {
+			res, err := reconcile.ImportList(v, strings.NewReader(in), idfile.ListOptions{}, reconcile.ImportOptions{})
+			if err != nil || res.Report.Lines != n {
+				t.Fatal(err, res.Report.Lines)
+			}
+		})
+	}
+	short, long := allocs(20000), allocs(100000)
+	perLine := (long - short) / 80000
+	t.Logf("allocations: %.0f for 20000 lines, %.0f for 100000: %.4f per line", short, long, perLine)
+	require.Less(t, perLine, 0.05)
+}
