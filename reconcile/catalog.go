@@ -38,14 +38,16 @@ const MaxAudienceName = 1024
 // built under. Get maps each identity still in the graph to its current
 // profile (View.Project). So after a merge the merged profile is in the
 // audience if any part of it was; after a split every part holding a
-// qualifying identity is; identities linked to a profile after Put make it
-// no more and no less qualified (their profile qualifies through the old
-// members). Erased identities drop out: a profile whose qualifying
+// qualifying identity is; an identity that moves to another profile (a
+// shared device under the linking rules) takes the audience there;
+// identities linked to a profile after Put neither qualify it nor keep it
+// qualified. Erased identities drop out: a profile whose qualifying
 // identities were all erased leaves the audience, and Graph.EraseCascade
 // reports it.
 //
-// Get from a Catalog a graph has: Graph.Catalog. Every method is safe for
-// concurrent use; a mutex guards the audiences, and Get projects outside it.
+// A Catalog comes from Graph.Catalog; the zero Catalog is not usable. Every
+// method is safe for concurrent use: a mutex guards the audiences, and Get
+// projects outside it.
 type Catalog struct {
 	g  *Graph
 	st *catalogState
