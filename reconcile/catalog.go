@@ -5,11 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"runtime"
 	"slices"
 	"sync"
 	"unicode/utf8"
-	"weak"
 
 	"github.com/idbits/idbits/bitmap"
 	"github.com/idbits/idbits/idtypes"
@@ -53,9 +51,7 @@ type Catalog struct {
 	st *catalogState
 }
 
-// catalogState is the audiences of one graph. It must not refer to the
-// graph: the registry of catalogs holds it, and the graph must stay
-// collectable.
+// catalogState is the audiences of one graph, held in Graph.cat.
 type catalogState struct {
 	mu   sync.Mutex
 	sets map[string]*catalogEntry
@@ -69,41 +65,15 @@ type catalogEntry struct {
 	proj bitmap.Audience // ids projected onto view
 }
 
-// catalogs holds the catalog of each graph that asked for one, keyed weakly
-// so that a graph and its catalog are collected together. (Graph has no
-// field for it; a field would replace this map.)
-var catalogs struct {
-	mu sync.Mutex
-	m  map[weak.Pointer[Graph]]*catalogState
+func newCatalogState() *catalogState {
+	return &catalogState{sets: make(map[string]*catalogEntry)}
 }
 
-// catalogState returns g's catalog state, making it if need be.
-func (g *Graph) catalogState() *catalogState {
-	k := weak.Make(g)
-	catalogs.mu.Lock()
-	defer catalogs.mu.Unlock()
-	if st := catalogs.m[k]; st != nil {
-		return st
-	}
-	if catalogs.m == nil {
-		catalogs.m = make(map[weak.Pointer[Graph]]*catalogState)
-	}
-	st := &catalogState{sets: make(map[string]*catalogEntry)}
-	catalogs.m[k] = st
-	runtime.AddCleanup(g, func(k weak.Pointer[Graph]) {
-		catalogs.mu.Lock()
-		delete(catalogs.m, k)
-		catalogs.mu.Unlock()
-	}, k)
-	return st
-}
+// catalogState returns g's catalog state.
+func (g *Graph) catalogState() *catalogState { return g.cat }
 
-// catalogIfAny returns g's catalog state, or nil if g never had one.
-func (g *Graph) catalogIfAny() *catalogState {
-	catalogs.mu.Lock()
-	defer catalogs.mu.Unlock()
-	return catalogs.m[weak.Make(g)]
-}
+// catalogIfAny returns g's catalog state.
+func (g *Graph) catalogIfAny() *catalogState { return g.cat }
 
 // Catalog returns the graph's catalog of named audiences. Every call returns
 // a handle on the same audiences; a new graph has none. ReadGraph and Load

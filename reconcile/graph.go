@@ -112,6 +112,8 @@ type Graph struct {
 	rg   *resolve.Graph
 	view *View
 	tmp  map[uint32]idtypes.ID // Simulate's identifiers new to the dictionary
+
+	cat *catalogState // named audiences; see Catalog
 }
 
 // NewGraph returns an empty graph with its own Dictionary. If rules are
@@ -120,7 +122,7 @@ type Graph struct {
 func NewGraph(rules Rules) *Graph { return newGraph(NewDictionary(), rules) }
 
 func newGraph(d *Dictionary, rules Rules) *Graph {
-	g := &Graph{dict: d, err: rules.Validate(), rs: newRuleSet(rules)}
+	g := &Graph{dict: d, err: rules.Validate(), rs: newRuleSet(rules), cat: newCatalogState()}
 	g.rg = resolve.New(g.rs.resolveRules(g.compareOrd))
 	g.view = &View{rv: g.rg.View(), dict: d}
 	return g

@@ -5,10 +5,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
-	"weak"
 
 	"github.com/idbits/idbits/idtypes"
 	"github.com/stretchr/testify/require"
@@ -69,32 +67,4 @@ func TestSaveFailsMidWrite(t *testing.T) {
 	got, err := Load(path)
 	require.NoError(t, err)
 	require.Equal(t, g.Dictionary().Len(), got.Dictionary().Len())
-}
-
-// TestCatalogCollected checks that a graph's catalog goes when the graph
-// does: the registry of catalogs must not keep graphs alive.
-func TestCatalogCollected(t *testing.T) {
-	g := NewGraph(Rules{})
-	require.NoError(t, g.Link(time.Unix(0, 0), idtypes.MustParse(idtypes.Email, "a@example.com")))
-	require.NoError(t, g.Catalog().Put("x", g.View().Profiles(), nil))
-	k := weak.Make(g)
-	catalogs.mu.Lock()
-	_, ok := catalogs.m[k]
-	catalogs.mu.Unlock()
-	require.True(t, ok)
-	g = nil
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		runtime.GC()
-		catalogs.mu.Lock()
-		_, ok := catalogs.m[k]
-		catalogs.mu.Unlock()
-		if !ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the catalog of an unreachable graph is still registered")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
