@@ -12,8 +12,9 @@ import (
 // that no operation writes to an audience it reads (roaring's copy-on-write
 // marks, lazy cardinalities, iterators).
 func TestConcurrentReaders(t *testing.T) {
-	forceParallel(t)                      // AndAll, OrAll and Overlap fan out as well
-	ps := genPairs(t, 9, 1)[:len(shapes)] // one audience of each shape
+	forceParallel(t) // AndAll, OrAll and Overlap fan out as well
+	// One audience of each shape, each also as a view of its encoding.
+	ps := genPairs(t, 9, 1)[:len(shapes)]
 	var as []Audience
 	var ms []model
 	encs := make([][]byte, 0, len(ps))
