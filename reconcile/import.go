@@ -11,6 +11,7 @@ import (
 	"github.com/idbits/idbits/bitmap"
 	"github.com/idbits/idbits/idtypes"
 	"github.com/idbits/idbits/reconcile/idfile"
+	"github.com/idbits/idbits/reconcile/internal/resolve"
 )
 
 // DefaultMaxRejected is how many rejected lines an ImportReport keeps when
@@ -409,8 +410,10 @@ func (lk *lookupStage) flush(batch []idtypes.ID) {
 			lk.duplicates++
 			continue
 		}
-		p, ok := v.ProfileOf(o)
-		if !ok {
+		// LookupMany found o, so it is not erased: its profile is its key
+		// in v, without the erasure check of View.ProfileOf.
+		p := v.rv.Key(o)
+		if p == resolve.None {
 			// Known to the dictionary but in no profile of v: linked
 			// after v was taken, or added to the dictionary only.
 			lk.unknowns++
@@ -420,7 +423,7 @@ func (lk *lookupStage) flush(batch []idtypes.ID) {
 			continue
 		}
 		lk.matchedIDs++
-		lk.profiles.add(uint32(p))
+		lk.profiles.add(p)
 		if lk.register {
 			lk.matched.add(o)
 		}
