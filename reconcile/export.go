@@ -136,31 +136,84 @@ func sortValues(ids []idtypes.ID) {
 	if len(ids) < 2 {
 		return
 	}
-	type key struct {
-		p0, p1 uint64
-		i      int
-	}
-	keys := make([]key, len(ids))
+	keys := make([]valueKey, len(ids))
 	var scratch [64]byte
 	for i, id := range ids {
 		var pre [16]byte
 		copy(pre[:], id.AppendValue(scratch[:0]))
-		keys[i] = key{binary.BigEndian.Uint64(pre[:8]), binary.BigEndian.Uint64(pre[8:]), i}
+		keys[i] = valueKey{binary.BigEndian.Uint64(pre[:8]), binary.BigEndian.Uint64(pre[8:]), i}
 	}
-	slices.SortFunc(keys, func(a, b key) int {
-		if a.p0 != b.p0 {
-			return cmp.Compare(a.p0, b.p0)
-		}
+	byRest := func(a, b valueKey) int {
 		if a.p1 != b.p1 {
 			return cmp.Compare(a.p1, b.p1)
 		}
 		return ids[a.i].Compare(ids[b.i])
-	})
+	}
+	if len(keys) < radixMin {
+		slices.SortFunc(keys, func(a, b valueKey) int {
+			if a.p0 != b.p0 {
+				return cmp.Compare(a.p0, b.p0)
+			}
+			return byRest(a, b)
+		})
+	} else {
+		radixSort(keys)
+		for lo := 0; lo < len(keys); {
+			hi := lo + 1
+			for hi < len(keys) && keys[hi].p0 == keys[lo].p0 {
+				hi++
+			}
+			if hi-lo > 1 {
+				slices.SortFunc(keys[lo:hi], byRest)
+			}
+			lo = hi
+		}
+	}
 	sorted := make([]idtypes.ID, len(ids))
 	for j, k := range keys {
 		sorted[j] = ids[k.i]
 	}
 	copy(ids, sorted)
+}
+
+// valueKey is the sort key of an identifier: the first 16 bytes of its
+// value and its index.
+type valueKey struct {
+	p0, p1 uint64
+	i      int
+}
+
+// radixMin is the size from which sortValues sorts by radix.
+const radixMin = 512
+
+// radixSort sorts keys by p0, stably, one byte at a time from the lowest,
+// skipping bytes that all keys share.
+func radixSort(keys []valueKey) {
+	tmp := make([]valueKey, len(keys))
+	src, dst := keys, tmp
+	for shift := 0; shift < 64; shift += 8 {
+		var at [256]int
+		for _, k := range src {
+			at[byte(k.p0>>shift)]++
+		}
+		if at[byte(src[0].p0>>shift)] == len(src) {
+			continue
+		}
+		n := 0
+		for d, c := range at {
+			at[d] = n
+			n += c
+		}
+		for _, k := range src {
+			d := byte(k.p0 >> shift)
+			dst[at[d]] = k
+			at[d]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &keys[0] {
+		copy(keys, src)
+	}
 }
 
 // exporter walks the profiles of an audience for Export.
@@ -193,8 +246,9 @@ func (ex *exporter) count(a bitmap.Audience) ExportReport {
 			rep.Profiles++
 			best, n := int32(-1), 0
 			v.rv.Members(p, func(m uint32) bool {
-				r := ex.rank.of(v.dict.NamespaceOf(m))
-				if r < 0 || v.dict.Erased(m) {
+				ns, _, erased := v.dict.meta(m)
+				r := ex.rank.of(ns)
+				if r < 0 || erased {
 					return true
 				}
 				n++
@@ -253,8 +307,9 @@ func (ex *exporter) members(p uint32, ms []member) []member {
 	}
 	best := int32(-1)
 	v.rv.Members(p, func(m uint32) bool {
-		r := ex.rank.of(v.dict.NamespaceOf(m))
-		if r < 0 || v.dict.Erased(m) {
+		ns, _, erased := v.dict.meta(m)
+		r := ex.rank.of(ns)
+		if r < 0 || erased {
 			return true
 		}
 		if ex.one {

@@ -20,7 +20,7 @@ func TestSortByText(t *testing.T) {
 	require.NoError(t, err)
 	loyalty2, err := idtypes.DeclareNamespace("Loyalty2")
 	require.NoError(t, err)
-	for _, n := range []int{0, 1, 2, 10, 1000} {
+	for _, n := range []int{0, 1, 2, 10, radixMin - 1, radixMin, 5000} {
 		var ids []idtypes.ID
 		for range n {
 			var id idtypes.ID
