@@ -63,8 +63,11 @@ type JoinReport struct {
 // under different views, in the profile space of view v: it projects each
 // onto v (View.Project: members go to the current profile of their
 // identity, so an audience of identity ordinals works too) and then applies
-// op. With no audiences the result is empty. It fails only for an unknown op
-// (ErrJoinOp).
+// op. An audience already made of live profiles of v is used as it is,
+// which one bitmap difference and a pass over its members tell, so joining
+// audiences of the current view costs no projection. With no audiences the
+// result is empty. It fails only for an unknown op (ErrJoinOp). Join is
+// safe to call concurrently.
 func Join(v *View, op JoinOp, as ...bitmap.Audience) (bitmap.Audience, JoinReport, error) {
 	ps, rep, err := joinInputs(v, op, as)
 	if err != nil || len(ps) == 0 {
@@ -88,7 +91,7 @@ func Join(v *View, op JoinOp, as ...bitmap.Audience) (bitmap.Audience, JoinRepor
 
 // JoinLen is Join without the result: it counts it. Two audiences are
 // counted without building their combination (bitmap.AndLen, OrLen,
-// AndNotLen); the projections are built all the same.
+// AndNotLen). Projections are built as Join builds them.
 func JoinLen(v *View, op JoinOp, as ...bitmap.Audience) (JoinReport, error) {
 	ps, rep, err := joinInputs(v, op, as)
 	if err != nil || len(ps) == 0 {
