@@ -47,9 +47,10 @@ func (e *AddError) Unwrap() error { return e.Err }
 // The zero Dictionary is empty and ready to use; it draws its seed on first
 // use. A Dictionary must not be copied after first use.
 type Dictionary struct {
-	once sync.Once
-	t    *table.Table // set once; methods reach it through tab
-	ns   namespaces
+	once    sync.Once
+	t       *table.Table // set once; methods reach it through tab
+	ns      namespaces
+	erasure erasure // digests of identifiers erased before a snapshot; see dict_erased.go
 }
 
 // NewDictionary returns an empty dictionary with its own random hash seed.
@@ -80,6 +81,14 @@ func (d *Dictionary) Add(id idtypes.ID) (uint32, error) {
 	}
 	var buf keyBuf
 	key, _ := id.AppendBinary(buf[:0])
+	if d.erasure.loaded.Load() {
+		if ord, st := d.tab().Lookup(key); st == table.OK {
+			return ord, nil
+		}
+		if d.wasErased(key) {
+			return NoOrdinal, ErrErased
+		}
+	}
 	ord, st := d.tab().Add(key, uint16(id.Namespace()))
 	return ord, statusError(st)
 }
@@ -139,11 +148,20 @@ func (d *Dictionary) AddMany(ids []idtypes.ID, ords []uint32) error {
 	if len(ords) < len(ids) {
 		return fmt.Errorf("reconcile: add %d identifiers into %d ordinals: %w", len(ids), len(ords), io.ErrShortBuffer)
 	}
-	rep := d.tab().AddMany(len(ids), encoder(ids), ords, runtime.GOMAXPROCS(0))
+	enc := encoder(ids)
+	loaded := d.erasure.loaded.Load()
+	if loaded {
+		enc = d.erasedEncoder(ids)
+	}
+	rep := d.tab().AddMany(len(ids), enc, ords, runtime.GOMAXPROCS(0))
 	if rep.Failed == 0 {
 		return nil
 	}
-	return &AddError{Failed: rep.Failed, First: rep.First, Err: statusError(rep.Why)}
+	why := statusError(rep.Why)
+	if loaded && rep.Why == table.Invalid && ids[rep.First].IsValid() {
+		why = ErrErased // left out by erasedEncoder
+	}
+	return &AddError{Failed: rep.Failed, First: rep.First, Err: why}
 }
 
 // LookupMany stores in ords the ordinal of each identifier of ids, NoOrdinal

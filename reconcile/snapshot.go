@@ -30,14 +30,18 @@ package reconcile
 //	RULE  once   rules: MaxIdentities uint64, MaxPerRecord uint32, count
 //	             uint16 and count namespace indexes for Unique, then the same
 //	             for Priority.
-//	DICT  any    dictionary: first uint32, count uint32, then the entries of
-//	             ordinals first to first+count-1: length uint16, then either
-//	             an identifier's binary key of that length (1 to 4096 bytes,
+//	DICT  any    dictionary: first uint32, count uint32, salt [16]byte (the
+//	             same in every DICT section), then the entries of ordinals
+//	             first to first+count-1: length uint16, then either an
+//	             identifier's binary key of that length (1 to 4096 bytes,
 //	             idtypes.ID.AppendBinary: canonical, a custom namespace
 //	             carries its code), or for length 0 a tombstone: namespace
-//	             index uint16. Sections follow each other without gaps from
-//	             ordinal 0; keys are distinct; the last ordinal is below
-//	             2^32-1.
+//	             index uint16, then the erased identifier's digest [16]byte:
+//	             the first 16 bytes of SHA-256(salt || binary key), so that a
+//	             loaded graph still refuses the identifier without the
+//	             snapshot holding it. Sections follow each other without gaps
+//	             from ordinal 0; keys and digests are distinct; the last
+//	             ordinal is below 2^32-1.
 //	RECS  any    records: count uint32, then count times: time int64
 //	             (nanoseconds since 1970 UTC; every value is valid), n uint16
 //	             (1 to the rules' MaxPerRecord), n ordinals uint32, distinct,
@@ -344,6 +348,7 @@ func (s *snapWriter) graph(g *Graph) error {
 // erased ones in tomb.
 func (s *snapWriter) dictionary(d *Dictionary, n uint32, index map[idtypes.Namespace]uint16, tomb tombstones) error {
 	first, count := uint32(0), uint32(0)
+	salt := d.erasureSalt()
 	flush := func() error {
 		binary.LittleEndian.PutUint32(s.buf[snapHeader:], first)
 		binary.LittleEndian.PutUint32(s.buf[snapHeader+4:], count)
@@ -354,6 +359,7 @@ func (s *snapWriter) dictionary(d *Dictionary, n uint32, index map[idtypes.Names
 			first = o
 			s.begin(tagDict)
 			s.buf = append(s.buf, make([]byte, 8)...)
+			s.buf = append(s.buf, salt[:]...)
 		}
 		key, class, st := d.t.Key(o)
 		switch st {
@@ -362,8 +368,11 @@ func (s *snapWriter) dictionary(d *Dictionary, n uint32, index map[idtypes.Names
 			s.buf = append(s.buf, key...)
 		case table.Erased:
 			tomb[o>>6] |= 1 << (o & 63)
+			gone, _, _ := d.t.ErasedKey(o)
+			sum := d.tombstoneDigest(gone)
 			s.buf = binary.LittleEndian.AppendUint16(s.buf, 0)
 			s.buf = binary.LittleEndian.AppendUint16(s.buf, index[idtypes.Namespace(class)])
+			s.buf = append(s.buf, sum[:]...)
 		default:
 			return fmt.Errorf("ordinal %d vanished", o) // unreachable: it was published
 		}

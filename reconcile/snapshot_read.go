@@ -37,11 +37,12 @@ import (
 //
 // Loading resolves every record again when the graph's first View is taken.
 //
-// A snapshot keeps nothing of an erased identifier but its ordinal and
-// namespace: the ordinal stays erased and is never handed out again, no
-// record or audience holds it, but the loaded graph cannot tell the erased
-// identifier itself from a new one, so linking it again adds it under a new
-// ordinal (a graph that was never saved refuses it with ErrErased).
+// A snapshot keeps nothing of an erased identifier but its ordinal, its
+// namespace and a salted digest of it: the ordinal stays erased and is never
+// handed out again, no record or audience holds it, and adding or linking
+// the identifier again fails with ErrErased, as in the graph that was saved.
+// Checking the digest costs a SHA-256 per identifier new to a loaded graph
+// that holds erasures.
 func ReadGraph(r io.Reader) (*Graph, error) {
 	s := &snapReader{r: r}
 	return s.graph()
@@ -257,10 +258,11 @@ type snapLoad struct {
 
 // snapEntry is a dictionary entry read from a DICT section.
 type snapEntry struct {
-	key   []byte // in the payload; nil for a tombstone
-	class uint16 // the namespace
-	at    int32  // offset in the payload
-	err   error  // why the key is invalid
+	key    []byte // in the payload; nil for a tombstone
+	digest []byte // a tombstone's digest, in the payload
+	class  uint16 // the namespace
+	at     int32  // offset in the payload
+	err    error  // why the key is invalid
 }
 
 // decodeKeys checks the keys of entries and sets their classes, fanning out
@@ -434,8 +436,12 @@ func (s *snapReader) dictionary(l *snapLoad) error {
 	c := s.cursor()
 	first := c.u32("first ordinal")
 	count := c.u32("count")
+	salt := c.bytes(len(digestSalt{}), "salt")
 	if c.err != nil {
 		return c.err
+	}
+	if !l.d.setErasureSalt(digestSalt(salt)) {
+		return s.fail(tagDict, s.at+8, ErrCorrupt, "salt differs from the first DICT section's")
 	}
 	if want := uint32(l.d.Len()); first != want {
 		return s.fail(tagDict, s.at, ErrCorrupt, "section starts at ordinal %d, want %d", first, want)
@@ -453,10 +459,11 @@ func (s *snapReader) dictionary(l *snapLoad) error {
 		n := int(c.u16("key length"))
 		if n == 0 {
 			ns := c.namespace(l, "tombstone")
+			sum := c.bytes(digestLen, "erased digest")
 			if c.err != nil {
 				return c.err
 			}
-			entries = append(entries, snapEntry{class: uint16(ns), at: int32(at - s.at)})
+			entries = append(entries, snapEntry{digest: sum, class: uint16(ns), at: int32(at - s.at)})
 			tombs = append(tombs, first+i)
 			continue
 		}
@@ -477,10 +484,10 @@ func (s *snapReader) dictionary(l *snapLoad) error {
 		e := entries[i]
 		if e.key == nil {
 			// A tombstone keeps its ordinal and namespace under a key no
-			// identifier has (tag 0, then the ordinal): its identifier is
-			// not in the snapshot.
-			dst = append(dst, 0)
-			return binary.LittleEndian.AppendUint32(dst, first+uint32(i)), e.class, true
+			// identifier has (tag 0, then the digest of the identifier,
+			// which is not in the snapshot), so that adding the identifier
+			// again finds it erased.
+			return forgottenKey(dst, [digestLen]byte(e.digest)), e.class, true
 		}
 		return append(dst, e.key...), e.class, true
 	}
@@ -497,6 +504,9 @@ func (s *snapReader) dictionary(l *snapLoad) error {
 	}
 	for _, o := range tombs {
 		l.d.Erase(o)
+	}
+	if len(tombs) > 0 {
+		l.d.erasure.loaded.Store(true)
 	}
 	return nil
 }

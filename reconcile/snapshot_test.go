@@ -99,18 +99,33 @@ func TestSnapshotErasedStayErased(t *testing.T) {
 	require.False(t, d.Namespace(idtypes.Email).Contains(annMail))
 
 	// Linking an old record again: the erased ordinal stays erased and is
-	// never handed out again; the other identifiers link as before. (The
-	// loaded graph does not know the erased identifier itself: it takes it
-	// as a new one, see ReadGraph.)
+	// never handed out again; the other identifiers link as before, and the
+	// erased identifier is refused by its digest.
 	n := d.Len()
 	require.NoError(t, got.Link(snapT0, ann[0], ann[2]))
 	require.Equal(t, n, d.Len())
 	require.NoError(t, got.Link(snapT0.Add(time.Hour), idtypes.MustParse(idtypes.Email, "new@example.com")))
 	require.Equal(t, n+1, d.Len())
-	require.NoError(t, got.Link(snapT0, ann[0], ann[2], ann[3]))
-	if o, ok := d.Lookup(ann[3]); ok {
-		require.NotEqual(t, annMail, o)
-	}
+	n = d.Len()
+	require.ErrorIs(t, got.Link(snapT0, ann[0], ann[2], ann[3]), reconcile.ErrErased)
+	_, err = d.Add(ann[3])
+	require.ErrorIs(t, err, reconcile.ErrErased)
+	require.ErrorIs(t, d.AddMany([]idtypes.ID{ann[0], ann[3]}, make([]uint32, 2)), reconcile.ErrErased)
+	var b2 reconcile.Batch
+	b2.Add(snapT0, ann[0], ann[3])
+	rep, err := got.LinkMany(&b2)
+	require.NoError(t, err)
+	require.Len(t, rep.Errors, 1)
+	require.ErrorIs(t, rep.Errors[0], reconcile.ErrErased)
+	require.Equal(t, n, d.Len(), "an erased identifier came back under a new ordinal")
+	_, ok = d.Lookup(ann[3])
+	require.False(t, ok)
+
+	// And so after a second round trip, which writes the loaded digest.
+	again, err := reconcile.ReadGraph(bytes.NewReader(snapBytes(t, got)))
+	require.NoError(t, err)
+	_, err = again.Dictionary().Add(ann[3])
+	require.ErrorIs(t, err, reconcile.ErrErased)
 	require.True(t, d.Erased(annMail))
 	_, ok = d.ID(annMail)
 	require.False(t, ok)
@@ -209,11 +224,11 @@ func TestSnapshotInvalidContents(t *testing.T) {
 	dict := secs[idx("DICT")].Payload
 	require.Equal(t, uint32(5), binary.LittleEndian.Uint32(dict[4:]))
 	entry := func(p []byte, i int) int { // offset of entry i
-		at := 8
+		at := 8 + 16 // first, count, salt
 		for range i {
 			n := int(binary.LittleEndian.Uint16(p[at:]))
 			if n == 0 {
-				n = 2
+				n = 2 + 16 // namespace index, digest
 			}
 			at += 2 + n
 		}
@@ -267,6 +282,15 @@ func TestSnapshotInvalidContents(t *testing.T) {
 			return slices.Concat(p[:b], p[a:b], p[entry(p, 2):])
 		}), "DICT"},
 		{"DICT tombstone namespace", with("DICT", func(p []byte) []byte { p[erasedAt+2] = 0x7f; return p }), "DICT"},
+		{"DICT tombstone cut short", with("DICT", func(p []byte) []byte {
+			return slices.Concat(p[:erasedAt+4+8], p[erasedAt+4+16:])
+		}), "DICT"},
+		{"DICT duplicate digest", with("DICT", func(p []byte) []byte {
+			at, next := erasedAt, entry(p, int(gone)+1)
+			out := slices.Concat(p[:next], p[at:next], p[next:])
+			binary.LittleEndian.PutUint32(out[4:], binary.LittleEndian.Uint32(out[4:])+1)
+			return out
+		}), "DICT"},
 		{"DICT custom namespace not listed", with("DICT", func(p []byte) []byte {
 			at := entry(p, 2)
 			key := []byte{0xFF, 5, 'o', 't', 'h', 'e', 'r', 'V'}
