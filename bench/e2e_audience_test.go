@@ -130,6 +130,32 @@ func BenchmarkJoinLen(b *testing.B) {
 	})
 }
 
+// BenchmarkAndLen counts the intersection of the two audiences of
+// BenchmarkJoinLen at the set-algebra layer alone: impl=idbits is
+// bitmap.AndLen, without the join flow's check that the members are
+// profiles of the view; impl=naive is the same counting merge.
+func BenchmarkAndLen(b *testing.B) {
+	e2eEach(b, func(b *testing.B, fx *e2eFixture, impl string) {
+		as := fx.e2eAudiences(b)
+		want := naiveAndLen(as.sorted[0], as.sorted[1])
+		got := 0
+		b.ReportAllocs()
+		for b.Loop() {
+			switch impl {
+			case "idbits":
+				got = int(bitmap.AndLen(as.bitmaps[0], as.bitmaps[1]))
+			case "naive":
+				got = naiveAndLen(as.sorted[0], as.sorted[1])
+			}
+		}
+		if got != want {
+			b.Fatalf("intersection of %d members, want %d", got, want)
+		}
+		e2eRate(b, 2*as.members, "member")
+		e2eBits(b, impl, as.bitmaps[:2])
+	})
+}
+
 // BenchmarkUnion50 unites 50 audiences. impl=idbits: reconcile.Join with
 // JoinOr under the world's view. impl=naive: every member put in a
 // map[uint32]struct{}, then gathered into a sorted []uint32.

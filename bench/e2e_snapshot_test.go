@@ -1,9 +1,11 @@
 package bench_test
 
 import (
-	"bytes"
+	"bufio"
 	"encoding/gob"
 	"io"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/idbits/idbits/reconcile"
@@ -18,28 +20,21 @@ type naiveSnapshot struct {
 	Size   map[string]int
 }
 
-// e2eSnapshot is a snapshot and the number of identities it holds.
-type e2eSnapshot struct {
-	data []byte
-	ids  int
-}
-
-// e2eWriteSnapshot writes the graph of impl to buf, replacing its content,
-// and returns the number of identities it holds: those of the world, and
-// any the incremental benchmark added.
-func e2eWriteSnapshot(tb testing.TB, fx *e2eFixture, impl string, buf *bytes.Buffer) int {
-	buf.Reset()
+// e2eWriteSnapshot writes the graph of impl to w and returns the number of
+// identities it holds: those of the world, and any the incremental
+// benchmark added.
+func e2eWriteSnapshot(tb testing.TB, fx *e2eFixture, impl string, w io.Writer) int {
 	switch impl {
 	case "idbits":
 		g, _ := fx.e2eGraph(tb)
-		if _, err := g.WriteTo(buf); err != nil {
+		if _, err := g.WriteTo(w); err != nil {
 			tb.Fatal(err)
 		}
 		return g.Dictionary().Len()
 	case "naive":
 		g, _ := fx.e2eNaive(tb)
 		s := naiveSnapshot{Ords: g.ords, Keys: g.keys, Parent: g.parent, Size: g.size}
-		if err := gob.NewEncoder(buf).Encode(&s); err != nil {
+		if err := gob.NewEncoder(w).Encode(&s); err != nil {
 			tb.Fatal(err)
 		}
 		return len(g.keys)
@@ -47,59 +42,86 @@ func e2eWriteSnapshot(tb testing.TB, fx *e2eFixture, impl string, buf *bytes.Buf
 	return 0
 }
 
-// BenchmarkSnapshotWrite writes the resolved world's graph to memory.
-// impl=idbits: Graph.WriteTo (dictionary, record log, rules and catalog,
-// checksummed). impl=naive: the naive graph's maps and slices through
-// encoding/gob. It reports the snapshot's size per identity.
+// e2eSnapshotFile writes the snapshot of impl to a file, through a
+// bufio.Writer, and returns its size and the identities it holds.
+func e2eSnapshotFile(tb testing.TB, fx *e2eFixture, impl, path string) (size int64, ids int) {
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	bw := bufio.NewWriter(f)
+	ids = e2eWriteSnapshot(tb, fx, impl, bw)
+	if err := bw.Flush(); err != nil {
+		tb.Fatal(err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return st.Size(), ids
+}
+
+// BenchmarkSnapshotWrite writes the resolved world's graph to a file
+// through a bufio.Writer, without syncing it (Graph.Save adds a sync and an
+// atomic rename). impl=idbits: Graph.WriteTo (dictionary, record log, rules
+// and catalog, checksummed). impl=naive: the naive graph's maps and slices
+// through encoding/gob. It reports the file's size per identity.
 func BenchmarkSnapshotWrite(b *testing.B) {
 	e2eEach(b, func(b *testing.B, fx *e2eFixture, impl string) {
-		var buf bytes.Buffer
-		ids := e2eWriteSnapshot(b, fx, impl, &buf) // builds the graph, sizes buf
+		path := filepath.Join(b.TempDir(), "snapshot")
+		e2eSnapshotFile(b, fx, impl, path) // builds the graph first
+		var size int64
+		var ids int
 		b.ReportAllocs()
 		for b.Loop() {
-			e2eWriteSnapshot(b, fx, impl, &buf)
+			size, ids = e2eSnapshotFile(b, fx, impl, path)
 		}
-		b.ReportMetric(float64(buf.Len())/float64(ids), "bytes/id")
+		b.ReportMetric(float64(size)/float64(ids), "bytes/id")
 		e2eRate(b, ids, "id")
 	})
 }
 
-// BenchmarkSnapshotLoad reads a snapshot BenchmarkSnapshotWrite would write
-// back into a graph ready to serve profiles. impl=idbits:
-// reconcile.ReadGraph and Graph.View, which resolves the records again.
-// impl=naive: encoding/gob into the naive graph, then its map from every
-// identity to its profile.
+// BenchmarkSnapshotLoad reads the file BenchmarkSnapshotWrite writes back
+// into a graph ready to serve profiles, through a bufio.Reader.
+// impl=idbits: reconcile.ReadGraph and Graph.View, which resolves the
+// records again. impl=naive: encoding/gob into the naive graph, then its
+// map from every identity to its profile.
 func BenchmarkSnapshotLoad(b *testing.B) {
 	e2eEach(b, func(b *testing.B, fx *e2eFixture, impl string) {
-		snap := e2eExtra(fx, "snapshot-"+impl, func() e2eSnapshot {
-			var buf bytes.Buffer
-			ids := e2eWriteSnapshot(b, fx, impl, &buf)
-			return e2eSnapshot{buf.Bytes(), ids}
-		})
-		data := snap.data
+		path := filepath.Join(b.TempDir(), "snapshot")
+		size, ids := e2eSnapshotFile(b, fx, impl, path)
 		b.ReportAllocs()
 		for b.Loop() {
+			f, err := os.Open(path)
+			if err != nil {
+				b.Fatal(err)
+			}
 			switch impl {
 			case "idbits":
-				g, err := reconcile.ReadGraph(bytes.NewReader(data))
+				g, err := reconcile.ReadGraph(bufio.NewReader(f))
 				if err != nil {
 					b.Fatal(err)
 				}
-				if v := g.View(); v.Identities() != snap.ids {
-					b.Fatalf("loaded view holds %d identities, want %d", v.Identities(), snap.ids)
+				if v := g.View(); v.Identities() != ids {
+					b.Fatalf("loaded view holds %d identities, want %d", v.Identities(), ids)
 				}
 			case "naive":
-				g, err := naiveReadSnapshot(bytes.NewReader(data))
+				g, err := naiveReadSnapshot(bufio.NewReader(f))
 				if err != nil {
 					b.Fatal(err)
 				}
-				if v := g.view(); len(v) != snap.ids {
-					b.Fatalf("loaded view holds %d identities, want %d", len(v), snap.ids)
+				if v := g.view(); len(v) != ids {
+					b.Fatalf("loaded view holds %d identities, want %d", len(v), ids)
 				}
 			}
+			f.Close()
 		}
-		b.ReportMetric(float64(len(data))/float64(snap.ids), "bytes/id")
-		e2eRate(b, snap.ids, "id")
+		b.ReportMetric(float64(size)/float64(ids), "bytes/id")
+		e2eRate(b, ids, "id")
 	})
 }
 
