@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"iter"
 	"math/bits"
 	"slices"
 
@@ -49,6 +50,26 @@ func (s *ordSet) add(x uint32) bool {
 
 // len returns the number of members.
 func (s *ordSet) len() int { return s.n }
+
+// all returns the members in increasing order.
+func (s *ordSet) all() iter.Seq[uint32] {
+	return func(yield func(uint32) bool) {
+		for pi, pg := range s.pages {
+			if pg == nil {
+				continue
+			}
+			base := uint32(pi) << ordPageBits
+			for wi, w := range pg {
+				for w != 0 {
+					if !yield(base + uint32(wi)<<6 + uint32(bits.TrailingZeros64(w))) {
+						return
+					}
+					w &= w - 1
+				}
+			}
+		}
+	}
+}
 
 // audience returns the members as an audience, added in increasing order in
 // batches, which is the Builder's fastest path.

@@ -264,7 +264,7 @@ type lookupStage struct {
 	profiles ordSet // profiles matched, under v
 	matched  ordSet // identity ordinals matched; with Register only
 	unknown  map[idtypes.ID]struct{}
-	toReg    []idtypes.ID // identifiers to register, in order of first line
+	toReg    []idtypes.ID // identifiers to register
 
 	lines, duplicates, unknowns, matchedIDs int
 }
@@ -408,17 +408,26 @@ func (lk *lookupStage) flush(batch []idtypes.ID) {
 		}
 		if !lk.seen.add(o) {
 			lk.duplicates++
-			continue
 		}
-		// LookupMany found o, so it is not erased: its profile is its key
+	}
+	clear(batch) // drop references to strings
+}
+
+// resolve maps the distinct identities met to their profiles under v. It
+// walks them in increasing order, so that it reads the view's pages in
+// order, rather than at random as the lines come.
+func (lk *lookupStage) resolve() {
+	v := lk.v
+	for o := range lk.seen.all() {
+		// LookupMany found o, so it was not erased: its profile is its key
 		// in v, without the erasure check of View.ProfileOf.
 		p := v.rv.Key(o)
 		if p == resolve.None {
 			// Known to the dictionary but in no profile of v: linked
 			// after v was taken, or added to the dictionary only.
 			lk.unknowns++
-			if lk.register {
-				lk.toReg = append(lk.toReg, batch[i])
+			if id, ok := v.dict.ID(o); ok && lk.register {
+				lk.toReg = append(lk.toReg, id)
 			}
 			continue
 		}
@@ -428,7 +437,6 @@ func (lk *lookupStage) flush(batch []idtypes.ID) {
 			lk.matched.add(o)
 		}
 	}
-	clear(batch) // drop references to strings
 }
 
 // finish looks up the last identifiers, registers what must be, and builds
@@ -437,6 +445,7 @@ func (lk *lookupStage) flush(batch []idtypes.ID) {
 func (im *importer) finish() (Imported, error) {
 	im.drain()
 	lk := &im.lk
+	lk.resolve()
 	rep := im.rep
 	rep.Lines += lk.lines
 	rep.Duplicates = lk.duplicates
