@@ -29,6 +29,23 @@ import (
 
 const benchPeople = 500_000
 
+// people returns the size of the world, and sizes the sizes to run: with
+// -short (as CI runs every benchmark once), a small world and one small
+// size, so that the benchmarks keep working without taking long.
+func people() int {
+	if testing.Short() {
+		return 20_000
+	}
+	return benchPeople
+}
+
+func sizes(full ...int) []int {
+	if testing.Short() {
+		return []int{10_000}
+	}
+	return full
+}
+
 type benchWorld struct {
 	g      *reconcile.Graph
 	v      *reconcile.View
@@ -48,7 +65,7 @@ func getBenchWorld(b *testing.B) *benchWorld {
 		w := &benchWorld{g: reconcile.NewGraph(reconcile.Rules{Unique: []idtypes.Namespace{idtypes.CRMID}})}
 		var batch reconcile.Batch
 		at := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-		for p := range benchPeople {
+		for p := range people() {
 			var ids []idtypes.ID
 			for range 1 + rnd.IntN(3) {
 				id, err := idtypes.FromHalves(idtypes.ECID, rnd.Uint64()>>1, rnd.Uint64()>>1)
@@ -154,7 +171,7 @@ func naiveImport(r io.Reader, profileOf map[string]uint32) (lines, dups, unknown
 }
 
 func BenchmarkImport(b *testing.B) {
-	for _, n := range []int{1e5, 1e6} {
+	for _, n := range sizes(1e5, 1e6) {
 		b.Run("lines="+strconv.Itoa(n), func(b *testing.B) {
 			w := getBenchWorld(b)
 			data := w.segment(n)
@@ -205,7 +222,7 @@ func (w *benchWorld) audience(v *reconcile.View, n int, seed uint64) bitmap.Audi
 }
 
 func BenchmarkExport(b *testing.B) {
-	for _, n := range []int{1e5, benchPeople} {
+	for _, n := range sizes(1e5, benchPeople) {
 		b.Run("profiles="+strconv.Itoa(n), func(b *testing.B) {
 			w := getBenchWorld(b)
 			aud := w.audience(w.v, n, 3)
@@ -373,7 +390,7 @@ func naiveAnd(x, y []uint32, countOnly bool) (out []uint32, n int) {
 }
 
 func BenchmarkJoin(b *testing.B) {
-	for _, n := range []int{1e5, 4e5} {
+	for _, n := range sizes(1e5, 4e5) {
 		b.Run("profiles="+strconv.Itoa(n), func(b *testing.B) {
 			s := newJoinSetup(b, n)
 			rep, err := reconcile.JoinLen(s.v, reconcile.JoinAnd, s.a, s.b)
