@@ -94,3 +94,20 @@ func TestDecodeAllocationBound(t *testing.T) {
 		})
 	}
 }
+
+// TestDecodeManyRuns decodes a valid container of 32768 one-member runs.
+// roaring's own Validate compares every pair of runs and takes seconds on
+// these 131 KB; the package's check is linear.
+func TestDecodeManyRuns(t *testing.T) {
+	b := le(uint32(cookieRuns), []byte{1}, uint16(0), uint16(32767), uint16(32768))
+	var want []uint32
+	for k := range 32768 {
+		b = append(b, le(uint16(2*k), uint16(0))...)
+		want = append(want, uint32(2*k))
+	}
+	var a Audience
+	if err := a.UnmarshalBinary(b); err != nil {
+		t.Fatal(err)
+	}
+	checkMembers(t, a, modelOf(want))
+}
