@@ -21,8 +21,16 @@ const Blank uint64 = math.MaxUint64
 // Overlap returns the matrix of pairwise intersection sizes of as: cell
 // [i][j] is AndLen(as[i], as[j]), the diagonal holds the sizes. It counts
 // without building any intersection, and spreads the pairs over at most
-// GOMAXPROCS goroutines when the inputs are large.
+// GOMAXPROCS goroutines when the inputs are large. For three audiences or
+// more it first copies each into a form faster to count (bitsets for its
+// dense and clustered parts), using at most about 256 MiB for all of them;
+// audiences that do not fit are counted as they are.
 func Overlap(as ...Audience) Matrix {
+	return overlap(as, len(as) >= denseMinK)
+}
+
+// overlap is Overlap, counting on dense forms if dense.
+func overlap(as []Audience, dense bool) Matrix {
 	k := len(as)
 	m := make(Matrix, k)
 	cells := make([]uint64, k*k)
@@ -36,13 +44,23 @@ func Overlap(as ...Audience) Matrix {
 	if pairs == 0 {
 		return m
 	}
+	p := workers(pairs)
+	parallel := p >= 2 && total*uint64(k-1) >= parallelMin
+	var ds []*denseForm
+	if dense {
+		ds = denseForms(as, parallel)
+	}
 	count := func(p int) {
 		i, j := pairAt(p, k)
-		n := AndLen(as[i], as[j])
+		var n uint64
+		if ds != nil && ds[i] != nil && ds[j] != nil {
+			n = ds[i].andLen(ds[j])
+		} else {
+			n = AndLen(as[i], as[j])
+		}
 		m[i][j], m[j][i] = n, n
 	}
-	p := workers(pairs)
-	if p < 2 || total*uint64(k-1) < parallelMin {
+	if !parallel {
 		for q := range pairs {
 			count(q)
 		}
