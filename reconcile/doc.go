@@ -20,6 +20,54 @@
 // random seed, so crafted identifiers cannot flood one bucket. It keeps each
 // key once, in arenas of bytes, and about 20 bytes per identifier besides.
 //
+// # Graph, rules and views
+//
+// A Graph records observations of identifiers seen together (Link, or
+// LinkMany for bulk loads) in an append-only log with their times, and
+// resolves them into profiles under Rules: unique namespaces (at most one
+// CRM ID per profile), a namespace priority, a cap on identities per profile
+// and on identifiers per record. Resolution replays the records of each
+// connected component from newest to oldest, joining each record's
+// identifiers highest priority first and cutting any join a rule forbids, so
+// on a shared device the last authenticated user wins. The result does not
+// depend on the order records arrive in. Every cut is reported (View.Cuts),
+// and Simulate says what records would change without changing the graph.
+//
+// Graph.View returns an immutable View: identity ordinal to profile, and
+// profile to members. A Profile is the ordinal of its key, the member of
+// highest priority, so a profile audience is a bitmap.Audience of key
+// ordinals; View.Project carries an audience built under an older view onto a
+// newer one, merges and splits included. A new view re-resolves only the
+// components touched since the previous one and shares the rest of its pages
+// with it.
+//
+// Graph.Erase (right to erasure) tombstones identifiers, drops them from every
+// record and re-resolves the profiles they were in; EraseCascade also reports,
+// per Catalog audience, the profiles that exited. Erased identifiers never
+// come back from a view, an export or a snapshot.
+//
+// # Audience flows
+//
+// Import maps identifier files (any reader of package idfile) onto a View's
+// profiles with a funnel report; ImportOptions.Register makes unknown
+// identifiers profiles of their own. Export and WriteExport map profiles back
+// to the identifiers a destination accepts, reporting the profiles that had
+// none. Join and JoinLen combine audiences from different systems or views in
+// one view's profile space. Overlap compares named audiences (sizes,
+// intersections, Jaccard, one-directional shares, a privacy floor). Diff and
+// WriteDelta write full or incremental membership files with the statuses
+// realized and exited. A Catalog keeps named audiences with the graph.
+//
+// # Snapshots
+//
+// Graph.WriteTo and ReadGraph, or Save and Load on a path, store and restore a
+// whole graph: dictionary (erased identifiers as salted digests only),
+// records, rules and catalog, in a versioned format with a CRC-32C per section
+// (see the comment at the top of snapshot.go). Save replaces its file
+// atomically. ReadGraph treats its input as untrusted: a truncated, corrupted
+// or foreign file gives a *SnapshotError matching ErrFormat, ErrVersion or
+// ErrCorrupt, never a panic or an allocation beyond what the input holds.
+//
 // # Zero values and errors
 //
 // The zero Dictionary is empty and ready to use, like one from NewDictionary.
@@ -29,6 +77,11 @@
 // unwraps to one of these. NoOrdinal marks an unresolved identifier in bulk
 // results. Match errors with errors.Is and errors.As.
 //
+// The graph's writes fail with ErrInvalid, ErrErased, ErrFull, ErrTooMany or
+// ErrTime inside a *RecordError, invalid Rules with ErrRules. The flows fail
+// with ErrForeignView (a view of another graph), ErrJoinOp and
+// ErrNoNamespace; the catalog with ErrAudienceName and ErrNotProfile.
+//
 // # Concurrency
 //
 // Every Dictionary method is safe for concurrent use. Lookup, LookupMany, ID,
@@ -37,4 +90,9 @@
 // while it assigns a block of ordinals; Erase locks one shard; Namespace
 // builds its audiences lazily under its own lock. An ordinal whose add is in
 // progress is counted by Len before ID can read it back.
+//
+// Graph and Catalog are safe for concurrent use: links, erasures, views,
+// snapshots and audiences may come from any goroutine. A View is immutable and
+// safe for any number of readers, also while the graph changes, and so are
+// the flows, which only read views and audiences.
 package reconcile
