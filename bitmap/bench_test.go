@@ -342,6 +342,15 @@ func BenchmarkOverlap(b *testing.B) {
 				}
 				report(b, in, bitsPerMember(d.auds...))
 			})
+			// impl=roaring counts every pair with roaring's AndCardinality,
+			// as Overlap did before it counted on dense forms.
+			b.Run("impl=roaring", func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					bitmap.OverlapRoaring(d.auds...)
+				}
+				report(b, in, bitsPerMember(d.auds...))
+			})
 			if naive && (!c.heavyNaive || *heavy) {
 				b.Run("impl=naive", func(b *testing.B) {
 					b.ReportAllocs()

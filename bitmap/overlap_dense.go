@@ -110,17 +110,16 @@ func containers(enc []byte) ([]container, bool) {
 	return cs, true
 }
 
-// isBitset reports whether c becomes a bitset in a dense form; runsToo
-// makes run containers of denseRunMin members or more bitsets as well.
-func (c container) isBitset(runsToo bool) bool {
-	return c.card >= denseMin || runsToo && c.run && c.card >= denseRunMin
+// isBitset reports whether c becomes a bitset in a dense form.
+func (c container) isBitset() bool {
+	return c.card >= denseMin || c.run && c.card >= denseRunMin
 }
 
 // denseSize returns the bytes of the dense form of cs.
-func denseSize(cs []container, runsToo bool) int64 {
+func denseSize(cs []container) int64 {
 	n := int64(len(cs)) * denseShared
 	for _, c := range cs {
-		if c.isBitset(runsToo) {
+		if c.isBitset() {
 			n += bitsetBytes
 		} else {
 			n += 2 * int64(c.card)
@@ -131,10 +130,10 @@ func denseSize(cs []container, runsToo bool) int64 {
 
 // newDenseForm builds the dense form of the containers cs of enc, or
 // returns nil if enc contradicts them.
-func newDenseForm(enc []byte, cs []container, runsToo bool) *denseForm {
+func newDenseForm(enc []byte, cs []container) *denseForm {
 	var nBits, nArr int
 	for _, c := range cs {
-		if c.isBitset(runsToo) {
+		if c.isBitset() {
 			nBits++
 		} else {
 			nArr += c.card
@@ -149,7 +148,7 @@ func newDenseForm(enc []byte, cs []container, runsToo bool) *denseForm {
 	members := make([]uint16, nArr)
 	for i, c := range cs {
 		d.keys[i] = c.key
-		if c.isBitset(runsToo) {
+		if c.isBitset() {
 			w := words[:bitsetWords:bitsetWords]
 			words = words[bitsetWords:]
 			if !fillBitset(w, enc, c) {
@@ -319,9 +318,9 @@ func andArrays(a, b []uint16) uint64 {
 
 // denseForms returns the dense forms of as, nil for an audience counted
 // with roaring: an empty one, or one that does not fit in denseBudget. The
-// forms are built with run containers as bitsets if all fit so; else with
-// only large containers as bitsets (at most 2 bytes a member), smallest
-// audiences first, as long as they fit.
+// smallest forms are admitted first. (Turning run containers into arrays to
+// save memory does not pay: counting those arrays is slower than counting
+// the runs with roaring.)
 func denseForms(as []Audience, parallel bool) []*denseForm {
 	encs := make([][]byte, len(as))
 	cons := make([][]container, len(as))
@@ -337,39 +336,29 @@ func denseForms(as []Audience, parallel bool) []*denseForm {
 			encs[i], cons[i] = enc, cs
 		}
 	})
-	runsToo := true
-	var total int64
-	for _, cs := range cons {
-		total += denseSize(cs, true)
+	// Admit the smallest forms first, so that as many pairs as possible
+	// are counted on dense forms.
+	size := make([]int64, len(as))
+	order := make([]int, 0, len(as))
+	for i, cs := range cons {
+		if cs != nil {
+			size[i] = denseSize(cs)
+			order = append(order, i)
+		}
 	}
+	slices.SortFunc(order, func(i, j int) int { return cmp.Compare(size[i], size[j]) })
 	take := make([]bool, len(as))
-	if total <= denseBudget {
-		for i, cs := range cons {
-			take[i] = cs != nil
+	var total int64
+	for _, i := range order {
+		if total += size[i]; total > denseBudget {
+			break
 		}
-	} else {
-		runsToo = false
-		order := make([]int, len(as))
-		for i := range order {
-			order[i] = i
-		}
-		size := func(i int) int64 { return denseSize(cons[i], false) }
-		slices.SortFunc(order, func(i, j int) int { return cmp.Compare(size(i), size(j)) })
-		total = 0
-		for _, i := range order {
-			if cons[i] == nil {
-				continue
-			}
-			if total += size(i); total > denseBudget {
-				break
-			}
-			take[i] = true
-		}
+		take[i] = true
 	}
 	ds := make([]*denseForm, len(as))
 	forEach(len(as), parallel, func(i int) {
 		if take[i] {
-			ds[i] = newDenseForm(encs[i], cons[i], runsToo)
+			ds[i] = newDenseForm(encs[i], cons[i])
 		}
 		encs[i], cons[i] = nil, nil
 	})
