@@ -21,12 +21,14 @@ import (
 var denseBudget int64 = 256 << 20
 
 const (
-	bitsetWords = 1 << 10         // uint64 words in a container's bitset
-	bitsetBytes = 8 * bitsetWords // its size
-	denseRunMin = 513             // run containers of this many members become bitsets...
-	denseMin    = arrayMax        // ...and any container of this many; smaller ones arrays
-	denseMinK   = 3               // Overlap builds dense forms for this many audiences or more
-	denseShared = 96              // bytes of bookkeeping per container, a bound
+	bitsetWords  = 1 << 10         // uint64 words in a container's bitset
+	bitsetBytes  = 8 * bitsetWords // its size
+	denseRunMin  = 513             // run containers of this many members and denseRunsMin runs become bitsets...
+	denseRunsMin = 32
+	sparseRunMax = 64       // an audience with a run container of more members, not a bitset, is counted with roaring
+	denseMin     = arrayMax // ...and any container of this many; smaller ones arrays
+	denseMinK    = 3        // Overlap builds dense forms for this many audiences or more
+	denseShared  = 96       // bytes of bookkeeping per container, a bound
 )
 
 // denseForm is an audience's containers in the form counted fastest: for
@@ -42,6 +44,7 @@ type denseForm struct {
 type container struct {
 	key  uint16
 	run  bool
+	runs int // runs of a run container
 	card int // members, 1 to 65536
 	at   int // offset of its data
 }
@@ -96,7 +99,8 @@ func containers(enc []byte) ([]container, bool) {
 			if at+2 > len(enc) {
 				return nil, false
 			}
-			at += 2 + 4*int(binary.LittleEndian.Uint16(enc[at:]))
+			c.runs = int(binary.LittleEndian.Uint16(enc[at:]))
+			at += 2 + 4*c.runs
 		case c.card > arrayMax:
 			at += bitmapBytes
 		default:
@@ -112,7 +116,19 @@ func containers(enc []byte) ([]container, bool) {
 
 // isBitset reports whether c becomes a bitset in a dense form.
 func (c container) isBitset() bool {
-	return c.card >= denseMin || c.run && c.card >= denseRunMin
+	return c.card >= denseMin || c.run && c.card >= denseRunMin && c.runs >= denseRunsMin
+}
+
+// suited reports whether counting on the dense form of cs pays. A run
+// container of a few long runs would be a bitset far larger than its
+// runs, or an array slower to count than roaring counts runs.
+func suited(cs []container) bool {
+	for _, c := range cs {
+		if c.run && c.card > sparseRunMax && !c.isBitset() {
+			return false
+		}
+	}
+	return true
 }
 
 // denseSize returns the bytes of the dense form of cs.
@@ -317,7 +333,8 @@ func andArrays(a, b []uint16) uint64 {
 }
 
 // denseForms returns the dense forms of as, nil for an audience counted
-// with roaring: an empty one, or one that does not fit in denseBudget. The
+// with roaring: an empty one, one not suited, or one that does not fit in
+// denseBudget. The
 // smallest forms are admitted first. (Turning run containers into arrays to
 // save memory does not pay: counting those arrays is slower than counting
 // the runs with roaring.)
@@ -332,7 +349,7 @@ func denseForms(as []Audience, parallel bool) []*denseForm {
 		if err != nil {
 			return
 		}
-		if cs, ok := containers(enc); ok {
+		if cs, ok := containers(enc); ok && suited(cs) {
 			encs[i], cons[i] = enc, cs
 		}
 	})
