@@ -17,7 +17,7 @@ import (
 // of recent visitors in ECIDs, and a campaign list of hashed emails drawn
 // uniformly, each with some unknown and malformed lines.
 const (
-	defaultPeople = 200_000
+	defaultPeople = 300_000
 	defaultSeed   = 20260531
 	maxPeople     = 2_000_000 // about 10 million identities, a few GB
 )

@@ -3,7 +3,7 @@
 // joined profiles as the identifiers a destination accepts.
 //
 // With no flags it runs on a synthetic world built in memory (bench.Generate
-// with a fixed seed: 200,000 people, several ECIDs each, CRM IDs and hashed
+// with a fixed seed: 300,000 people, several ECIDs each, CRM IDs and hashed
 // emails for most, shared devices among them), writes nothing, and prints
 // a report: the funnel of each import, the join, the export counts, an overlap
 // table and how long each stage took.

@@ -495,7 +495,7 @@ func TestRunNoFlags(t *testing.T) {
 	t.Chdir(dir)
 	var stdout, stderr bytes.Buffer
 	require.NoError(t, run(nil, &stdout, &stderr))
-	for _, want := range []string{"synthetic world of 200,000 people", "Links:", "Segment:", "List:", "Join", "Export of the joined profiles", "Overlap of profiles", "Stages", "total"} {
+	for _, want := range []string{"synthetic world of 300,000 people", "Links:", "Segment:", "List:", "Join", "Export of the joined profiles", "Overlap of profiles", "Stages", "total"} {
 		assert.Contains(t, stdout.String(), want)
 	}
 	assert.Empty(t, stderr.String())
