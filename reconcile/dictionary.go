@@ -7,6 +7,7 @@ import (
 	"math"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/idbits/idbits/idtypes"
 	"github.com/idbits/idbits/reconcile/internal/table"
@@ -51,6 +52,9 @@ type Dictionary struct {
 	t       *table.Table // set once; methods reach it through tab
 	ns      namespaces
 	erasure erasure // digests of identifiers erased before a snapshot; see dict_erased.go
+	// erasures counts the ordinals erased, so that views can tell that none
+	// was erased since they were taken.
+	erasures atomic.Uint64
 }
 
 // NewDictionary returns an empty dictionary with its own random hash seed.
@@ -209,6 +213,7 @@ func (d *Dictionary) Erase(ord uint32) bool {
 		return false
 	}
 	d.ns.erased(ord)
+	d.erasures.Add(1)
 	return true
 }
 

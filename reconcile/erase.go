@@ -48,7 +48,9 @@ func (g *Graph) Erase(ids ...idtypes.ID) (changed []Profile, err error) {
 		ords = append(ords, o)
 	}
 	for _, o := range ords {
-		g.dict.Erase(o)
+		if g.dict.Erase(o) {
+			g.erasures++
+		}
 	}
 	g.rg.Erase(ords)
 	_, d := g.refresh()

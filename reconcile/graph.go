@@ -115,6 +115,10 @@ type Graph struct {
 	tmp  map[uint32]idtypes.ID // Simulate's identifiers new to the dictionary
 
 	cat *catalogState // named audiences; see Catalog
+
+	// erasures counts the dictionary's erasures the graph knows of: those
+	// before it was made, which no record holds, and those of Erase.
+	erasures uint64
 }
 
 // NewGraph returns an empty graph with its own Dictionary. If rules are
@@ -123,7 +127,7 @@ type Graph struct {
 func NewGraph(rules Rules) *Graph { return newGraph(NewDictionary(), rules) }
 
 func newGraph(d *Dictionary, rules Rules) *Graph {
-	g := &Graph{dict: d, err: rules.Validate(), rs: newRuleSet(rules), cat: newCatalogState()}
+	g := &Graph{dict: d, err: rules.Validate(), rs: newRuleSet(rules), cat: newCatalogState(), erasures: d.erasures.Load()}
 	g.rg = resolve.New(g.rs.resolveRules(g.compareOrd))
 	g.view = &View{rv: g.rg.View(), dict: d}
 	return g
@@ -594,6 +598,12 @@ func (g *Graph) View() *View {
 
 // refresh brings g.view up to date. It runs under g.mu.
 func (g *Graph) refresh() (*View, resolve.Delta) {
+	// A view may skip per-member erasure checks while the dictionary counts
+	// no erasure the graph has not resolved; see View.erasures.
+	stamp := g.dict.erasures.Load()
+	if stamp != g.erasures {
+		stamp = math.MaxUint64 // erased behind the graph's back
+	}
 	rv, d := g.rg.Resolve()
 	if rv == g.view.rv {
 		return g.view, d
@@ -605,6 +615,6 @@ func (g *Graph) refresh() (*View, resolve.Delta) {
 	if len(d.Added) > 0 {
 		profiles = bitmap.Or(profiles, bitmap.Of(d.Added...))
 	}
-	g.view = &View{rv: rv, dict: g.dict, profiles: profiles}
+	g.view = &View{rv: rv, dict: g.dict, profiles: profiles, erasures: stamp}
 	return g.view, d
 }

@@ -133,11 +133,15 @@ func joinInputs(v *View, op JoinOp, as []bitmap.Audience) ([]bitmap.Audience, Jo
 }
 
 // project is v.Project(a), but returns a itself when every member of a is
-// already a live profile of v, which a bitmap difference and one pass over
-// the members tell without building anything.
+// already a live profile of v, which a bitmap difference tells without
+// building anything (and, if identities were erased since v was taken, one
+// pass over the members).
 func project(v *View, a bitmap.Audience) bitmap.Audience {
 	if bitmap.AndNotLen(a, v.profiles) != 0 {
 		return v.Project(a)
+	}
+	if v.dict.erasures.Load() == v.erasures {
+		return a
 	}
 	for m := range a.All() {
 		if v.rv.Key(m) != m || v.dict.Erased(m) {

@@ -28,6 +28,10 @@ type View struct {
 	rv       *resolve.View
 	dict     *Dictionary
 	profiles bitmap.Audience
+	// erasures is the dictionary's count of erasures when the view was
+	// taken, all of them resolved into it (math.MaxUint64 if unknown): while
+	// the count is unchanged, no profile of the view has been erased since.
+	erasures uint64
 }
 
 // Profile returns the profile of identifier id, and false if id is not in the
