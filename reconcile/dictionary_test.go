@@ -10,18 +10,21 @@ import (
 	"github.com/idbits/idbits/bitmap"
 	"github.com/idbits/idbits/idtypes"
 	"github.com/idbits/idbits/reconcile/internal/table"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func mustID(t testing.TB, ns idtypes.Namespace, s string) idtypes.ID {
 	t.Helper()
 	id, err := idtypes.Parse(ns, s)
-	requireNoError(t, err, "parse %v %q", ns, s)
+	require.NoError(t, err, "parse %v %q", ns, s)
 	return id
 }
 
 func TestDictionaryAdd(t *testing.T) {
 	loyalty, err := idtypes.DeclareNamespace("LoyaltyNumber")
-	requireNoError(t, err)
+	require.NoError(t, err)
 	d := NewDictionary()
 	ecid := mustID(t, idtypes.ECID, "20265673158980419722735089753036633573")
 	tests := []struct {
@@ -41,109 +44,109 @@ func TestDictionaryAdd(t *testing.T) {
 	}
 	for _, tt := range tests {
 		ord, err := d.Add(tt.id)
-		requireNoError(t, err, tt.name)
-		requireEqual(t, tt.want, ord, tt.name)
+		require.NoError(t, err, tt.name)
+		require.Equal(t, tt.want, ord, tt.name)
 	}
-	requireEqual(t, 7, d.Len())
+	require.Equal(t, 7, d.Len())
 	for _, tt := range tests {
 		ord, ok := d.Lookup(tt.id)
-		assertTrue(t, ok, tt.name)
-		assertEqual(t, tt.want, ord, tt.name)
+		assert.True(t, ok, tt.name)
+		assert.Equal(t, tt.want, ord, tt.name)
 		got, ok := d.ID(tt.want)
-		assertTrue(t, ok, tt.name)
-		assertEqual(t, tt.id, got, tt.name)
-		assertEqual(t, tt.id.Namespace(), d.NamespaceOf(tt.want), tt.name)
+		assert.True(t, ok, tt.name)
+		assert.Equal(t, tt.id, got, tt.name)
+		assert.Equal(t, tt.id.Namespace(), d.NamespaceOf(tt.want), tt.name)
 	}
 
 	ord, err := d.Add(idtypes.ID{})
-	requireErrorIs(t, err, ErrInvalid)
-	assertEqual(t, NoOrdinal, ord)
+	require.ErrorIs(t, err, ErrInvalid)
+	assert.Equal(t, NoOrdinal, ord)
 	_, ok := d.Lookup(idtypes.ID{})
-	assertFalse(t, ok, "zero ID")
+	assert.False(t, ok, "zero ID")
 	_, ok = d.Lookup(mustID(t, idtypes.CRMID, "CRM-2"))
-	assertFalse(t, ok, "unknown ID")
+	assert.False(t, ok, "unknown ID")
 	for _, ord := range []uint32{7, 1000, NoOrdinal} {
 		_, ok = d.ID(ord)
-		assertFalse(t, ok, "ID(%d)", ord)
-		assertEqual(t, idtypes.Namespace(0), d.NamespaceOf(ord), "NamespaceOf(%d)", ord)
-		assertFalse(t, d.Erased(ord), "Erased(%d)", ord)
-		assertFalse(t, d.Erase(ord), "Erase(%d)", ord)
+		assert.False(t, ok, "ID(%d)", ord)
+		assert.Equal(t, idtypes.Namespace(0), d.NamespaceOf(ord), "NamespaceOf(%d)", ord)
+		assert.False(t, d.Erased(ord), "Erased(%d)", ord)
+		assert.False(t, d.Erase(ord), "Erase(%d)", ord)
 	}
 }
 
 func TestDictionaryZeroValue(t *testing.T) {
 	var d Dictionary
 	_, ok := d.ID(0)
-	assertFalse(t, ok, "ID on an empty dictionary")
-	assertEqual(t, 0, d.Len())
-	assertTrue(t, d.Namespace(idtypes.ECID).IsEmpty(), "Namespace on an empty dictionary")
+	assert.False(t, ok, "ID on an empty dictionary")
+	assert.Equal(t, 0, d.Len())
+	assert.True(t, d.Namespace(idtypes.ECID).IsEmpty(), "Namespace on an empty dictionary")
 	id := mustID(t, idtypes.CRMID, "c1")
 	ord, err := d.Add(id)
-	requireNoError(t, err)
-	assertEqual(t, uint32(0), ord)
+	require.NoError(t, err)
+	assert.Equal(t, uint32(0), ord)
 	got, ok := d.ID(0)
-	assertTrue(t, ok)
-	assertEqual(t, id, got)
+	assert.True(t, ok)
+	assert.Equal(t, id, got)
 }
 
 func TestDictionaryErase(t *testing.T) {
 	d := NewDictionary()
 	ids := mixedIDs(100, 1)
 	ords := make([]uint32, len(ids))
-	requireNoError(t, d.AddMany(ids, ords))
-	requireTrue(t, d.Erase(ords[10]))
-	assertFalse(t, d.Erase(ords[10]), "second erase")
-	assertTrue(t, d.Erased(ords[10]))
-	assertFalse(t, d.Erased(ords[11]))
+	require.NoError(t, d.AddMany(ids, ords))
+	require.True(t, d.Erase(ords[10]))
+	assert.False(t, d.Erase(ords[10]), "second erase")
+	assert.True(t, d.Erased(ords[10]))
+	assert.False(t, d.Erased(ords[11]))
 
 	_, ok := d.Lookup(ids[10])
-	assertFalse(t, ok, "Lookup of an erased ID")
+	assert.False(t, ok, "Lookup of an erased ID")
 	_, ok = d.ID(ords[10])
-	assertFalse(t, ok, "ID of an erased ordinal")
-	assertEqual(t, ids[10].Namespace(), d.NamespaceOf(ords[10]), "an erased ordinal keeps its namespace")
+	assert.False(t, ok, "ID of an erased ordinal")
+	assert.Equal(t, ids[10].Namespace(), d.NamespaceOf(ords[10]), "an erased ordinal keeps its namespace")
 	ord, err := d.Add(ids[10])
-	requireErrorIs(t, err, ErrErased)
-	assertEqual(t, NoOrdinal, ord)
+	require.ErrorIs(t, err, ErrErased)
+	assert.Equal(t, NoOrdinal, ord)
 
 	// The ordinal is not reused and the next add gets the next one.
 	ord, err = d.Add(mustID(t, idtypes.CRMID, "new"))
-	requireNoError(t, err)
-	assertEqual(t, uint32(100), ord)
+	require.NoError(t, err)
+	assert.Equal(t, uint32(100), ord)
 
 	// Bulk adds and lookups see the erasure too.
 	again := make([]uint32, len(ids))
 	err = d.AddMany(ids, again)
 	var ae *AddError
-	requireTrue(t, errors.As(err, &ae), "AddMany error %v is an *AddError", err)
-	assertEqual(t, AddError{Failed: 1, First: 10, Err: ErrErased}, *ae)
-	requireErrorIs(t, err, ErrErased)
-	assertEqual(t, NoOrdinal, again[10])
+	require.True(t, errors.As(err, &ae), "AddMany error %v is an *AddError", err)
+	assert.Equal(t, AddError{Failed: 1, First: 10, Err: ErrErased}, *ae)
+	require.ErrorIs(t, err, ErrErased)
+	assert.Equal(t, NoOrdinal, again[10])
 	again[10] = ords[10]
-	assertEqual(t, ords, again)
-	assertEqual(t, 99, d.LookupMany(ids, again))
-	assertEqual(t, NoOrdinal, again[10])
+	assert.Equal(t, ords, again)
+	assert.Equal(t, 99, d.LookupMany(ids, again))
+	assert.Equal(t, NoOrdinal, again[10])
 }
 
 func TestDictionaryAddManyErrors(t *testing.T) {
 	d := NewDictionary()
 	ids := mixedIDs(5, 2)
 	err := d.AddMany(ids, make([]uint32, 4))
-	requireErrorIs(t, err, io.ErrShortBuffer)
-	assertEqual(t, 0, d.Len(), "nothing added on a short buffer")
+	require.ErrorIs(t, err, io.ErrShortBuffer)
+	assert.Equal(t, 0, d.Len(), "nothing added on a short buffer")
 
 	ids[3] = idtypes.ID{}
 	ords := make([]uint32, 6) // longer is fine
 	err = d.AddMany(ids, ords)
-	requireErrorIs(t, err, ErrInvalid)
+	require.ErrorIs(t, err, ErrInvalid)
 	var ae *AddError
-	requireTrue(t, errors.As(err, &ae))
-	assertEqual(t, 3, ae.First)
-	assertEqual(t, []uint32{0, 1, 2, NoOrdinal, 3, 0}, ords)
+	require.True(t, errors.As(err, &ae))
+	assert.Equal(t, 3, ae.First)
+	assert.Equal(t, []uint32{0, 1, 2, NoOrdinal, 3, 0}, ords)
 
 	// LookupMany looks up as many as fit.
 	short := make([]uint32, 2)
-	assertEqual(t, 2, d.LookupMany(ids, short))
-	assertEqual(t, []uint32{0, 1}, short)
+	assert.Equal(t, 2, d.LookupMany(ids, short))
+	assert.Equal(t, []uint32{0, 1}, short)
 }
 
 func TestDictionaryFull(t *testing.T) {
@@ -153,15 +156,15 @@ func TestDictionaryFull(t *testing.T) {
 	ids := mixedIDs(5, 3)
 	for i, id := range ids[:3] {
 		ord, err := d.Add(id)
-		requireNoError(t, err)
-		requireEqual(t, uint32(i), ord)
+		require.NoError(t, err)
+		require.Equal(t, uint32(i), ord)
 	}
 	_, err := d.Add(ids[3])
-	requireErrorIs(t, err, ErrFull)
+	require.ErrorIs(t, err, ErrFull)
 	ords := make([]uint32, 5)
 	err = d.AddMany(ids, ords)
-	requireErrorIs(t, err, ErrFull)
-	assertEqual(t, []uint32{0, 1, 2, NoOrdinal, NoOrdinal}, ords)
+	require.ErrorIs(t, err, ErrFull)
+	assert.Equal(t, []uint32{0, 1, 2, NoOrdinal, NoOrdinal}, ords)
 }
 
 // TestDictionaryAddManyMatchesAdd checks that a bulk add gives the ordinals
@@ -176,25 +179,25 @@ func TestDictionaryAddManyMatchesAdd(t *testing.T) {
 	for _, d := range []*Dictionary{one, many} {
 		for _, id := range ids[5000:5100] {
 			_, err := d.Add(id)
-			requireNoError(t, err)
+			require.NoError(t, err)
 		}
 	}
 	want := make([]uint32, len(ids))
 	for i, id := range ids {
 		var err error
 		want[i], err = one.Add(id)
-		requireNoError(t, err)
+		require.NoError(t, err)
 	}
 	got := make([]uint32, len(ids))
-	requireNoError(t, many.AddMany(ids, got))
-	requireEqual(t, want, got)
-	requireEqual(t, one.Len(), many.Len())
-	requireEqual(t, 18_000, many.Len())
+	require.NoError(t, many.AddMany(ids, got))
+	require.Equal(t, want, got)
+	require.Equal(t, one.Len(), many.Len())
+	require.Equal(t, 18_000, many.Len())
 	for ord := range uint32(many.Len()) {
 		a, _ := one.ID(ord)
 		b, ok := many.ID(ord)
-		requireTrue(t, ok)
-		requireEqual(t, a, b)
+		require.True(t, ok)
+		require.Equal(t, a, b)
 	}
 }
 
@@ -214,13 +217,13 @@ func TestDictionaryModel(t *testing.T) {
 			want, known := model[id]
 			switch {
 			case known && erased[want]:
-				requireErrorIs(t, err, ErrErased, "seed %d", seed)
+				require.ErrorIs(t, err, ErrErased, "seed %d", seed)
 			case known:
-				requireNoError(t, err)
-				requireEqual(t, want, ord)
+				require.NoError(t, err)
+				require.Equal(t, want, ord)
 			default:
-				requireNoError(t, err)
-				requireEqual(t, uint32(len(byOrd)), ord)
+				require.NoError(t, err)
+				require.Equal(t, uint32(len(byOrd)), ord)
 				model[id] = ord
 				byOrd = append(byOrd, id)
 			}
@@ -239,7 +242,7 @@ func TestDictionaryModel(t *testing.T) {
 				ords := make([]uint32, len(batch))
 				err := d.AddMany(batch, ords)
 				if err != nil {
-					requireErrorIs(t, err, ErrErased)
+					require.ErrorIs(t, err, ErrErased)
 				}
 				for i, id := range batch {
 					var err error
@@ -251,14 +254,14 @@ func TestDictionaryModel(t *testing.T) {
 			case op < 13:
 				ord, ok := d.Lookup(id)
 				want, known := model[id]
-				requireEqual(t, known && !erased[want], ok)
+				require.Equal(t, known && !erased[want], ok)
 				if ok {
-					requireEqual(t, want, ord)
+					require.Equal(t, want, ord)
 				}
 			case op < 15:
 				ord := uint32(r.IntN(len(byOrd) + 2))
 				live := int(ord) < len(byOrd) && !erased[ord]
-				requireEqual(t, live, d.Erase(ord))
+				require.Equal(t, live, d.Erase(ord))
 				if live {
 					erased[ord] = true
 				}
@@ -266,13 +269,13 @@ func TestDictionaryModel(t *testing.T) {
 				ord := uint32(r.IntN(len(byOrd) + 2))
 				got, ok := d.ID(ord)
 				live := int(ord) < len(byOrd) && !erased[ord]
-				requireEqual(t, live, ok)
-				requireEqual(t, int(ord) < len(byOrd) && erased[ord], d.Erased(ord))
+				require.Equal(t, live, ok)
+				require.Equal(t, int(ord) < len(byOrd) && erased[ord], d.Erased(ord))
 				if int(ord) < len(byOrd) {
-					requireEqual(t, byOrd[ord].Namespace(), d.NamespaceOf(ord))
+					require.Equal(t, byOrd[ord].Namespace(), d.NamespaceOf(ord))
 				}
 				if live {
-					requireEqual(t, byOrd[ord], got)
+					require.Equal(t, byOrd[ord], got)
 				}
 			default:
 				ns := idtypes.Namespace(1 + r.IntN(int(idtypes.PhoneSHA256)))
@@ -282,9 +285,9 @@ func TestDictionaryModel(t *testing.T) {
 						want = append(want, uint32(ord))
 					}
 				}
-				requireEqual(t, want, d.Namespace(ns).AppendTo(nil), "Namespace(%v)", ns)
+				require.Equal(t, want, d.Namespace(ns).AppendTo(nil), "Namespace(%v)", ns)
 			}
-			requireEqual(t, len(byOrd), d.Len())
+			require.Equal(t, len(byOrd), d.Len())
 		}
 	}
 }
@@ -293,38 +296,38 @@ func TestDictionaryNamespace(t *testing.T) {
 	d := NewDictionary()
 	ids := mixedIDs(4000, 6)
 	ords := make([]uint32, len(ids))
-	requireNoError(t, d.AddMany(ids[:3000], ords))
-	assertTrue(t, d.Namespace(idtypes.IDFA).IsEmpty(), "no IDFAs")
+	require.NoError(t, d.AddMany(ids[:3000], ords))
+	assert.True(t, d.Namespace(idtypes.IDFA).IsEmpty(), "no IDFAs")
 	ecids := d.Namespace(idtypes.ECID)
-	assertEqual(t, uint64(1500), ecids.Len())
-	assertTrue(t, ecids.Equal(d.Namespace(idtypes.ECID)), "cached")
+	assert.Equal(t, uint64(1500), ecids.Len())
+	assert.True(t, ecids.Equal(d.Namespace(idtypes.ECID)), "cached")
 
 	// Adds and erasures after a call show up in the next one; the audience
 	// handed out before stays as it was.
-	requireNoError(t, d.AddMany(ids[3000:], ords[3000:]))
+	require.NoError(t, d.AddMany(ids[3000:], ords[3000:]))
 	var erasedECID uint32
 	for i, id := range ids {
 		if id.Namespace() == idtypes.ECID {
 			erasedECID = ords[i]
-			requireTrue(t, d.Erase(erasedECID))
+			require.True(t, d.Erase(erasedECID))
 			break
 		}
 	}
-	assertEqual(t, uint64(1500), ecids.Len())
+	assert.Equal(t, uint64(1500), ecids.Len())
 	now := d.Namespace(idtypes.ECID)
-	assertEqual(t, uint64(1999), now.Len())
-	assertFalse(t, now.Contains(erasedECID))
+	assert.Equal(t, uint64(1999), now.Len())
+	assert.False(t, now.Contains(erasedECID))
 
 	var all []bitmap.Audience
 	for _, ns := range []idtypes.Namespace{idtypes.ECID, idtypes.CRMID, idtypes.EmailSHA256} {
 		a := d.Namespace(ns)
 		for ord := range a.All() {
-			requireEqual(t, ns, d.NamespaceOf(ord))
+			require.Equal(t, ns, d.NamespaceOf(ord))
 		}
 		all = append(all, a)
 	}
 	u := bitmap.OrAll(all...)
-	assertEqual(t, uint64(3999), u.Len(), "the namespaces cover every live ordinal")
+	assert.Equal(t, uint64(3999), u.Len(), "the namespaces cover every live ordinal")
 }
 
 // TestDictionaryConcurrent has goroutines add overlapping sets of IDs, one by
@@ -343,11 +346,11 @@ func TestDictionaryConcurrent(t *testing.T) {
 			if w%2 == 0 {
 				for i, id := range ids {
 					ord, err := d.Add(id)
-					assertTrue(t, err == nil || errors.Is(err, ErrErased), "Add: %v", err)
+					assert.True(t, err == nil || errors.Is(err, ErrErased), "Add: %v", err)
 					ords[i] = ord
 				}
 			} else if err := d.AddMany(ids, ords); err != nil {
-				assertTrue(t, errors.Is(err, ErrErased), "AddMany: %v", err)
+				assert.True(t, errors.Is(err, ErrErased), "AddMany: %v", err)
 			}
 			got[w] = ords
 		})
@@ -366,16 +369,16 @@ func TestDictionaryConcurrent(t *testing.T) {
 				id := pool[rng.IntN(len(pool))]
 				if ord, ok := d.Lookup(id); ok {
 					if back, ok := d.ID(ord); ok {
-						assertEqual(t, id, back)
+						assert.Equal(t, id, back)
 					}
-					assertEqual(t, id.Namespace(), d.NamespaceOf(ord))
+					assert.Equal(t, id.Namespace(), d.NamespaceOf(ord))
 				}
 				switch {
 				case r == 0 && i%500 == 0 && d.Len() > 0:
 					d.Erase(uint32(rng.IntN(d.Len())))
 				case r == 1 && i%200 == 0:
 					for ord := range d.Namespace(idtypes.CRMID).All() {
-						assertEqual(t, idtypes.CRMID, d.NamespaceOf(ord))
+						assert.Equal(t, idtypes.CRMID, d.NamespaceOf(ord))
 					}
 				case r == 2 && i%100 == 0:
 					ords := make([]uint32, 50)
@@ -388,7 +391,7 @@ func TestDictionaryConcurrent(t *testing.T) {
 	close(stop)
 	readers.Wait()
 
-	requireEqual(t, len(pool), d.Len(), "every ID got an ordinal, none two, no gaps")
+	require.Equal(t, len(pool), d.Len(), "every ID got an ordinal, none two, no gaps")
 	owner := make(map[uint32]idtypes.ID)
 	for w, ords := range got {
 		for i, ord := range ords {
@@ -397,13 +400,13 @@ func TestDictionaryConcurrent(t *testing.T) {
 				continue // erased before this writer reached it
 			}
 			if prev, ok := owner[ord]; ok {
-				requireEqual(t, prev, id, "ordinal %d", ord)
+				require.Equal(t, prev, id, "ordinal %d", ord)
 			}
 			owner[ord] = id
 			if back, ok := d.ID(ord); ok {
-				requireEqual(t, id, back)
+				require.Equal(t, id, back)
 			} else {
-				requireTrue(t, d.Erased(ord), "ordinal %d unreadable but not erased", ord)
+				require.True(t, d.Erased(ord), "ordinal %d unreadable but not erased", ord)
 			}
 		}
 	}
@@ -412,7 +415,7 @@ func TestDictionaryConcurrent(t *testing.T) {
 		if !ok {
 			continue
 		}
-		requireEqual(t, id, owner[ord])
+		require.Equal(t, id, owner[ord])
 	}
 }
 
@@ -441,22 +444,22 @@ func TestDictionaryFloodResistance(t *testing.T) {
 	}
 	fill := func(d *Dictionary) table.Stats {
 		ords := make([]uint32, n)
-		requireNoError(t, d.AddMany(ids, ords))
+		require.NoError(t, d.AddMany(ids, ords))
 		for i, id := range ids {
 			ord, ok := d.Lookup(id)
-			requireTrue(t, ok)
-			requireEqual(t, ords[i], ord)
+			require.True(t, ok)
+			require.Equal(t, ords[i], ord)
 		}
 		return d.tab().Stats()
 	}
 	bad := fill(newDictionary(table.NewSeeded(0)))
 	t.Logf("seed 0: mean probe %.1f, longest %d", bad.MeanProbe, bad.MaxProbe)
-	requireTrue(t, bad.MeanProbe > n/8, "the crafted IDs collide under seed 0")
+	require.True(t, bad.MeanProbe > n/8, "the crafted IDs collide under seed 0")
 	for range 3 {
 		good := fill(NewDictionary())
 		t.Logf("random seed: mean probe %.2f, longest %d", good.MeanProbe, good.MaxProbe)
-		assertTrue(t, good.MeanProbe < 3, "mean probe %.2f", good.MeanProbe)
-		assertTrue(t, good.MaxProbe < 40, "longest probe %d", good.MaxProbe)
+		assert.True(t, good.MeanProbe < 3, "mean probe %.2f", good.MeanProbe)
+		assert.True(t, good.MaxProbe < 40, "longest probe %d", good.MaxProbe)
 	}
 }
 
@@ -467,7 +470,7 @@ func TestDictionaryAllocs(t *testing.T) {
 	hashed := mixedIDs(4, 8)[3]
 	for _, id := range []idtypes.ID{ecid, hashed} {
 		_, err := d.Add(id)
-		requireNoError(t, err)
+		require.NoError(t, err)
 	}
 	for _, tt := range []struct {
 		name string
@@ -481,6 +484,6 @@ func TestDictionaryAllocs(t *testing.T) {
 		{"NamespaceOf", func() { d.NamespaceOf(1) }, 0},
 		{"ID of a hashed email", func() { d.ID(1) }, 1},
 	} {
-		assertEqual(t, tt.want, testing.AllocsPerRun(100, tt.fn), tt.name)
+		assert.Equal(t, tt.want, testing.AllocsPerRun(100, tt.fn), tt.name)
 	}
 }

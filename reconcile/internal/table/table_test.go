@@ -9,6 +9,9 @@ import (
 	"testing"
 
 	"github.com/cespare/xxhash/v2"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func key(i int) []byte { return fmt.Appendf(nil, "key-%d", i) }
@@ -23,16 +26,16 @@ func TestHashIsSeededXXHash(t *testing.T) {
 		seed := r.Uint64()
 		d := xxhash.NewWithSeed(seed)
 		d.Write(b)
-		requireEqual(t, d.Sum64(), hash(seed, b), "len %d", n)
+		require.Equal(t, d.Sum64(), hash(seed, b), "len %d", n)
 	}
-	assertEqual(t, xxhash.Sum64([]byte("abc")), hash(0, []byte("abc")))
+	assert.Equal(t, xxhash.Sum64([]byte("abc")), hash(0, []byte("abc")))
 }
 
 func TestHome(t *testing.T) {
 	for _, n := range []int{1, 64, 80, 1000, 1 << 20, 3_000_001} {
-		assertEqual(t, 0, home(0, n))
-		assertEqual(t, n-1, home(slotTag, n), "n=%d", n)
-		assertEqual(t, n/2, home(tagOf(1<<31), n), "n=%d", n)
+		assert.Equal(t, 0, home(0, n))
+		assert.Equal(t, n-1, home(slotTag, n), "n=%d", n)
+		assert.Equal(t, n/2, home(tagOf(1<<31), n), "n=%d", n)
 	}
 }
 
@@ -53,32 +56,32 @@ func TestAddLookupKey(t *testing.T) {
 	}
 	for _, tt := range tests {
 		ord, st := tab.Add(tt.key, tt.class)
-		requireEqual(t, OK, st)
-		requireEqual(t, tt.want, ord, "Add(%.10q)", tt.key)
+		require.Equal(t, OK, st)
+		require.Equal(t, tt.want, ord, "Add(%.10q)", tt.key)
 	}
-	requireEqual(t, 5, tab.Len())
+	require.Equal(t, 5, tab.Len())
 	for _, tt := range tests {
 		ord, st := tab.Lookup(tt.key)
-		requireEqual(t, OK, st)
-		requireEqual(t, tt.want, ord)
+		require.Equal(t, OK, st)
+		require.Equal(t, tt.want, ord)
 		k, _, st := tab.Key(ord)
-		requireEqual(t, OK, st)
-		requireEqual(t, tt.key, k)
+		require.Equal(t, OK, st)
+		require.Equal(t, tt.key, k)
 	}
 	c, ok := tab.Class(0)
-	assertTrue(t, ok)
-	assertEqual(t, uint16(1), c)
+	assert.True(t, ok)
+	assert.Equal(t, uint16(1), c)
 
 	_, st := tab.Add(bytes.Repeat([]byte("z"), MaxKeyLen+1), 1)
-	assertEqual(t, Invalid, st)
+	assert.Equal(t, Invalid, st)
 	_, st = tab.Lookup([]byte("c"))
-	assertEqual(t, NotFound, st)
+	assert.Equal(t, NotFound, st)
 	_, _, st = tab.Key(5)
-	assertEqual(t, NotFound, st)
+	assert.Equal(t, NotFound, st)
 	_, _, st = tab.Key(NoOrdinal)
-	assertEqual(t, NotFound, st)
+	assert.Equal(t, NotFound, st)
 	_, ok = tab.Class(1 << 30)
-	assertFalse(t, ok)
+	assert.False(t, ok)
 }
 
 func TestErase(t *testing.T) {
@@ -86,37 +89,37 @@ func TestErase(t *testing.T) {
 	for i := range 100 {
 		tab.Add(key(i), 9)
 	}
-	requireTrue(t, tab.Erase(42))
-	assertFalse(t, tab.Erase(42), "second erase")
-	assertFalse(t, tab.Erase(100), "not handed out")
-	assertTrue(t, tab.Erased(42))
-	assertFalse(t, tab.Erased(41))
+	require.True(t, tab.Erase(42))
+	assert.False(t, tab.Erase(42), "second erase")
+	assert.False(t, tab.Erase(100), "not handed out")
+	assert.True(t, tab.Erased(42))
+	assert.False(t, tab.Erased(41))
 
 	_, st := tab.Lookup(key(42))
-	assertEqual(t, Erased, st)
+	assert.Equal(t, Erased, st)
 	ord, st := tab.Add(key(42), 9)
-	assertEqual(t, Erased, st)
-	assertEqual(t, NoOrdinal, ord)
+	assert.Equal(t, Erased, st)
+	assert.Equal(t, NoOrdinal, ord)
 	k, class, st := tab.Key(42)
-	assertEqual(t, Erased, st)
-	assertTrue(t, k == nil, "erased key")
-	assertEqual(t, uint16(9), class)
+	assert.Equal(t, Erased, st)
+	assert.True(t, k == nil, "erased key")
+	assert.Equal(t, uint16(9), class)
 	c, pub, er := tab.Meta(42)
-	assertEqual(t, uint16(9), c)
-	assertTrue(t, pub)
-	assertTrue(t, er)
+	assert.Equal(t, uint16(9), c)
+	assert.True(t, pub)
+	assert.True(t, er)
 
 	// Erasure survives growth, and the ordinal is never reused.
 	for i := 100; i < 5000; i++ {
 		ord, st := tab.Add(key(i), 9)
-		requireEqual(t, OK, st)
-		requireEqual(t, uint32(i), ord)
+		require.Equal(t, OK, st)
+		require.Equal(t, uint32(i), ord)
 	}
 	_, st = tab.Lookup(key(42))
-	assertEqual(t, Erased, st)
+	assert.Equal(t, Erased, st)
 	ord, st = tab.Lookup(key(43))
-	assertEqual(t, OK, st)
-	assertEqual(t, uint32(43), ord)
+	assert.Equal(t, OK, st)
+	assert.Equal(t, uint32(43), ord)
 }
 
 func TestFull(t *testing.T) {
@@ -124,16 +127,16 @@ func TestFull(t *testing.T) {
 	tab.SetLimit(3)
 	for i := range 3 {
 		ord, st := tab.Add(key(i), 1)
-		requireEqual(t, OK, st)
-		requireEqual(t, uint32(i), ord)
+		require.Equal(t, OK, st)
+		require.Equal(t, uint32(i), ord)
 	}
 	ord, st := tab.Add(key(3), 1)
-	assertEqual(t, Full, st)
-	assertEqual(t, NoOrdinal, ord)
+	assert.Equal(t, Full, st)
+	assert.Equal(t, NoOrdinal, ord)
 	ord, st = tab.Add(key(1), 1)
-	assertEqual(t, OK, st, "known keys still resolve")
-	assertEqual(t, uint32(1), ord)
-	assertEqual(t, 3, tab.Len())
+	assert.Equal(t, OK, st, "known keys still resolve")
+	assert.Equal(t, uint32(1), ord)
+	assert.Equal(t, 3, tab.Len())
 }
 
 // encodeKeys returns an Encoder over keys, where a nil key is invalid.
@@ -193,21 +196,21 @@ func TestAddManyMatchesAdd(t *testing.T) {
 				}
 				got := make([]uint32, n)
 				rep := bulk.AddMany(n, encodeKeys(keys), got, workers)
-				requireEqual(t, want, got)
-				assertEqual(t, failed, rep.Failed)
-				assertEqual(t, first, rep.First)
-				assertEqual(t, seq.Len(), bulk.Len())
+				require.Equal(t, want, got)
+				assert.Equal(t, failed, rep.Failed)
+				assert.Equal(t, first, rep.First)
+				assert.Equal(t, seq.Len(), bulk.Len())
 				for ord := range uint32(seq.Len()) {
 					k1, c1, s1 := seq.Key(ord)
 					k2, c2, s2 := bulk.Key(ord)
-					requireEqual(t, s1, s2)
-					requireEqual(t, k1, k2)
-					requireEqual(t, c1, c2)
+					require.Equal(t, s1, s2)
+					require.Equal(t, k1, k2)
+					require.Equal(t, c1, c2)
 				}
 				lk := make([]uint32, n)
 				found := bulk.LookupMany(n, encodeKeys(keys), lk, workers)
-				assertEqual(t, n-failed, found)
-				assertEqual(t, want, lk)
+				assert.Equal(t, n-failed, found)
+				assert.Equal(t, want, lk)
 			})
 		}
 	}
@@ -223,24 +226,24 @@ func TestAddManyFull(t *testing.T) {
 		}
 		ords := make([]uint32, n)
 		rep := tab.AddMany(n, encodeKeys(keys), ords, 2)
-		assertEqual(t, n/2, tab.Len())
-		assertEqual(t, n/2, rep.First)
-		assertEqual(t, Full, rep.Why)
-		assertEqual(t, n-n/2-5, rep.Failed)
+		assert.Equal(t, n/2, tab.Len())
+		assert.Equal(t, n/2, rep.First)
+		assert.Equal(t, Full, rep.Why)
+		assert.Equal(t, n-n/2-5, rep.Failed)
 		for i, o := range ords {
 			if i < n/2 || i >= n-5 {
-				requireEqual(t, uint32(i%(n-5)), o, "item %d", i)
+				require.Equal(t, uint32(i%(n-5)), o, "item %d", i)
 			} else {
-				requireEqual(t, NoOrdinal, o, "item %d", i)
+				require.Equal(t, NoOrdinal, o, "item %d", i)
 			}
 		}
 		// Keys that found no room are absent, and the table still works.
 		_, st := tab.Lookup(key(n / 2))
-		assertEqual(t, NotFound, st)
+		assert.Equal(t, NotFound, st)
 		tab.SetLimit(uint32(n))
 		ord, st := tab.Add(key(n/2), 1)
-		assertEqual(t, OK, st)
-		assertEqual(t, uint32(n/2), ord)
+		assert.Equal(t, OK, st)
+		assert.Equal(t, uint32(n/2), ord)
 	}
 }
 
@@ -264,15 +267,15 @@ func TestModel(t *testing.T) {
 				want, known := model[k]
 				switch {
 				case known && erased[want]:
-					requireEqual(t, Erased, st, "seed %d step %d", seed, step)
+					require.Equal(t, Erased, st, "seed %d step %d", seed, step)
 				case known:
-					requireEqual(t, OK, st)
-					requireEqual(t, want, ord)
+					require.Equal(t, OK, st)
+					require.Equal(t, want, ord)
 				case uint64(len(keys)) == tab.limit:
-					requireEqual(t, Full, st)
+					require.Equal(t, Full, st)
 				default:
-					requireEqual(t, OK, st)
-					requireEqual(t, uint32(len(keys)), ord)
+					require.Equal(t, OK, st)
+					require.Equal(t, uint32(len(keys)), ord)
 					model[k] = ord
 					keys = append(keys, k)
 				}
@@ -292,13 +295,13 @@ func TestModel(t *testing.T) {
 					want, known := model[k]
 					switch {
 					case known && erased[want]:
-						requireEqual(t, NoOrdinal, ords[i])
+						require.Equal(t, NoOrdinal, ords[i])
 					case known:
-						requireEqual(t, want, ords[i])
+						require.Equal(t, want, ords[i])
 					case uint64(len(keys)) == tab.limit:
-						requireEqual(t, NoOrdinal, ords[i])
+						require.Equal(t, NoOrdinal, ords[i])
 					default:
-						requireEqual(t, uint32(len(keys)), ords[i])
+						require.Equal(t, uint32(len(keys)), ords[i])
 						model[k] = ords[i]
 						keys = append(keys, k)
 					}
@@ -308,17 +311,17 @@ func TestModel(t *testing.T) {
 				want, known := model[k]
 				switch {
 				case !known:
-					requireEqual(t, NotFound, st)
+					require.Equal(t, NotFound, st)
 				case erased[want]:
-					requireEqual(t, Erased, st)
+					require.Equal(t, Erased, st)
 				default:
-					requireEqual(t, OK, st)
-					requireEqual(t, want, ord)
+					require.Equal(t, OK, st)
+					require.Equal(t, want, ord)
 				}
 			case op < 8:
 				ord := uint32(r.IntN(len(keys) + 2))
 				live := int(ord) < len(keys) && !erased[ord]
-				requireEqual(t, live, tab.Erase(ord))
+				require.Equal(t, live, tab.Erase(ord))
 				if live {
 					erased[ord] = true
 				}
@@ -327,16 +330,16 @@ func TestModel(t *testing.T) {
 				got, class, st := tab.Key(ord)
 				switch {
 				case int(ord) >= len(keys):
-					requireEqual(t, NotFound, st)
+					require.Equal(t, NotFound, st)
 				case erased[ord]:
-					requireEqual(t, Erased, st)
+					require.Equal(t, Erased, st)
 				default:
-					requireEqual(t, OK, st)
-					requireEqual(t, keys[ord], string(got))
-					requireEqual(t, uint16(len(keys[ord])), class)
+					require.Equal(t, OK, st)
+					require.Equal(t, keys[ord], string(got))
+					require.Equal(t, uint16(len(keys[ord])), class)
 				}
 			}
-			requireEqual(t, len(keys), tab.Len())
+			require.Equal(t, len(keys), tab.Len())
 		}
 	}
 }
@@ -358,7 +361,7 @@ func TestConcurrent(t *testing.T) {
 			if w%2 == 0 {
 				for i := range ords {
 					o, st := tab.Add(key(lo+i), 1)
-					assertEqual(t, OK, st)
+					assert.Equal(t, OK, st)
 					ords[i] = o
 				}
 			} else {
@@ -367,7 +370,7 @@ func TestConcurrent(t *testing.T) {
 					keys[i] = key(lo + i)
 				}
 				rep := tab.AddMany(keysPerSet, encodeKeys(keys), ords, 2)
-				assertEqual(t, 0, rep.Failed)
+				assert.Equal(t, 0, rep.Failed)
 			}
 			results[w] = ords
 		})
@@ -386,16 +389,16 @@ func TestConcurrent(t *testing.T) {
 				i := rng.IntN(sets * keysPerSet)
 				if ord, st := tab.Lookup(key(i)); st == OK {
 					k, _, st := tab.Key(ord)
-					if assertEqual(t, OK, st) {
-						assertEqual(t, string(key(i)), string(k))
+					if assert.Equal(t, OK, st) {
+						assert.Equal(t, string(key(i)), string(k))
 					}
 				}
 				if n := tab.Len(); n > 0 {
 					ord := uint32(rng.IntN(n))
 					if k, _, st := tab.Key(ord); st == OK {
 						o, st := tab.Lookup(k)
-						assertEqual(t, OK, st)
-						assertEqual(t, ord, o)
+						assert.Equal(t, OK, st)
+						assert.Equal(t, ord, o)
 					}
 				}
 			}
@@ -406,24 +409,24 @@ func TestConcurrent(t *testing.T) {
 	readers.Wait()
 
 	distinct := (sets + 1) * keysPerSet / 2
-	requireEqual(t, distinct, tab.Len(), "no gaps, no double ordinals")
+	require.Equal(t, distinct, tab.Len(), "no gaps, no double ordinals")
 	byKey := map[int]uint32{}
 	for w, ords := range results {
 		for i, o := range ords {
 			k := w*keysPerSet/2 + i
 			if prev, ok := byKey[k]; ok {
-				requireEqual(t, prev, o, "key %d got two ordinals", k)
+				require.Equal(t, prev, o, "key %d got two ordinals", k)
 			}
 			byKey[k] = o
 		}
 	}
 	seen := make([]bool, distinct)
 	for k, o := range byKey {
-		requireFalse(t, seen[o], "ordinal %d given twice", o)
+		require.False(t, seen[o], "ordinal %d given twice", o)
 		seen[o] = true
 		got, _, st := tab.Key(o)
-		requireEqual(t, OK, st)
-		requireEqual(t, string(key(k)), string(got))
+		require.Equal(t, OK, st)
+		require.Equal(t, string(key(k)), string(got))
 	}
 }
 
@@ -433,16 +436,16 @@ func TestSequentialOrdinals(t *testing.T) {
 	tab := New()
 	for i := range 20_000 {
 		ord, st := tab.Add(key(i), 1)
-		requireEqual(t, OK, st)
-		requireEqual(t, uint32(i), ord)
+		require.Equal(t, OK, st)
+		require.Equal(t, uint32(i), ord)
 		if i%7 == 0 {
 			ord, _ = tab.Add(key(i/2), 1)
-			requireEqual(t, uint32(i/2), ord)
+			require.Equal(t, uint32(i/2), ord)
 		}
 	}
 	st := tab.Stats()
-	assertEqual(t, 20_000, st.Keys)
-	assertTrue(t, float64(st.Keys) <= 0.8*float64(st.Slots), "load %d/%d", st.Keys, st.Slots)
+	assert.Equal(t, 20_000, st.Keys)
+	assert.True(t, float64(st.Keys) <= 0.8*float64(st.Slots), "load %d/%d", st.Keys, st.Slots)
 }
 
 // craftCollisions returns n distinct keys whose seed-0 hashes share the top
@@ -477,12 +480,12 @@ func TestFloodResistance(t *testing.T) {
 	probe := func(tab *Table) Stats {
 		for i, k := range keys {
 			ord, st := tab.Add(k, 1)
-			requireEqual(t, OK, st)
-			requireEqual(t, uint32(i), ord)
+			require.Equal(t, OK, st)
+			require.Equal(t, uint32(i), ord)
 		}
 		for i, k := range keys {
 			ord, _ := tab.Lookup(k)
-			requireEqual(t, uint32(i), ord)
+			require.Equal(t, uint32(i), ord)
 		}
 		return tab.Stats()
 	}
@@ -490,12 +493,12 @@ func TestFloodResistance(t *testing.T) {
 	// one shard and probe sequences grow with the number of keys.
 	bad := probe(NewSeeded(0))
 	t.Logf("seed 0: %+v", bad)
-	requireTrue(t, bad.MeanProbe > float64(n)/8, "the keys do collide under seed 0")
+	require.True(t, bad.MeanProbe > float64(n)/8, "the keys do collide under seed 0")
 
 	for range 3 {
 		good := probe(New())
 		t.Logf("random seed: %+v", good)
-		assertTrue(t, good.MeanProbe < 3, "mean probe %.2f", good.MeanProbe)
-		assertTrue(t, good.MaxProbe < 40, "max probe %d", good.MaxProbe)
+		assert.True(t, good.MeanProbe < 3, "mean probe %.2f", good.MeanProbe)
+		assert.True(t, good.MaxProbe < 40, "max probe %d", good.MaxProbe)
 	}
 }
