@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/idbits/idbits/idtypes"
 )
@@ -126,10 +127,11 @@ func benchAdd(b *testing.B, in benchInput, ords []uint32, build func(*testing.B,
 	n := len(in.ids)
 	runtime.GC()
 	b.ReportAllocs()
+	cpu := startCPU()
 	for b.Loop() {
 		build(b, in.ids, ords)
 	}
-	reportRate(b, n)
+	reportRate(b, n, cpu)
 
 	var before, after runtime.MemStats
 	runtime.GC()
@@ -147,6 +149,7 @@ func benchLookup(b *testing.B, in benchInput, ords []uint32, d any, impl string)
 	n := len(in.ids)
 	runtime.GC()
 	b.ReportAllocs()
+	cpu := startCPU()
 	for b.Loop() {
 		found := 0
 		switch d := d.(type) {
@@ -164,13 +167,28 @@ func benchLookup(b *testing.B, in benchInput, ords []uint32, d any, impl string)
 			b.Fatalf("%s found %d of %d", impl, found, n)
 		}
 	}
-	reportRate(b, n)
+	reportRate(b, n, cpu)
 }
 
-func reportRate(b *testing.B, n int) {
+// startCPU returns the process CPU time so far, or -1 if unknown.
+func startCPU() time.Duration {
+	if t, ok := processCPU(); ok {
+		return t
+	}
+	return -1
+}
+
+// reportRate reports ns/id and ids/s of wall time and, where the platform
+// tells, cpu-ns/id: the CPU time of the whole process (every goroutine, the
+// GC included) per identifier since start, which moves much less with other
+// processes' load than wall time.
+func reportRate(b *testing.B, n int, start time.Duration) {
 	ids := float64(n) * float64(b.N)
 	b.ReportMetric(b.Elapsed().Seconds()*1e9/ids, "ns/id")
 	b.ReportMetric(ids/b.Elapsed().Seconds(), "ids/s")
+	if now, ok := processCPU(); ok && start >= 0 {
+		b.ReportMetric(float64(now-start)/ids, "cpu-ns/id")
+	}
 }
 
 // BenchmarkDictionaryOne is BenchmarkDictionary one identifier per call, on
@@ -201,6 +219,7 @@ func BenchmarkDictionaryOne(b *testing.B) {
 				}
 				runtime.GC()
 				b.ReportAllocs()
+				cpu := startCPU()
 				for b.Loop() {
 					if op == "add" {
 						b.StopTimer()
@@ -217,7 +236,7 @@ func BenchmarkDictionaryOne(b *testing.B) {
 						}
 					}
 				}
-				reportRate(b, n)
+				reportRate(b, n, cpu)
 			})
 		}
 	}
