@@ -368,8 +368,10 @@ func (b *batch) publish(si int) {
 			sb.fail.add(b.base+int(p.item), Full)
 			continue
 		}
-		atomic.StoreUint64(t.rev.slot(ord), p.rev)
+		// As in Add: findable by its slot before its ordinal is published.
+		atomic.StoreUint64(t.rev.slot(ord), p.rev&^revPublished)
 		atomic.StoreUint64(&sh.tab[p.slot], w|uint64(ord)+1)
+		atomic.StoreUint64(t.rev.slot(ord), p.rev)
 	}
 	for _, d := range sb.dups {
 		ord := ords[sb.pend[d.pend].item]
@@ -486,7 +488,10 @@ func (b *batch) lookup(si int) {
 			case w == 0:
 			case bytes.Equal(held[k], keys[k]):
 				ord, st = uint32(w)-1, OK
-				if w&slotErased != 0 {
+				switch {
+				case revs[k]&revPublished == 0:
+					ord, st = NoOrdinal, NotFound // its add is finishing
+				case w&slotErased != 0:
 					ord, st = NoOrdinal, Erased
 				}
 			default:

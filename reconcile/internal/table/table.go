@@ -151,8 +151,13 @@ func (t *Table) addLocked(sh *shard, si int, tag uint64, key []byte, class uint1
 	}
 	off := sh.arena.add(key)
 	t.rev.ensure(uint64(ord) + 1)
-	atomic.StoreUint64(t.rev.slot(ord), revEntry(class, si, off))
+	// Readers must find the key by its slot before they see its ordinal
+	// published: the reverse entry first holds only where the key is (for
+	// the slot's key comparison), then the slot, then the published flag.
+	rev := revEntry(class, si, off)
+	atomic.StoreUint64(t.rev.slot(ord), rev&^revPublished)
 	atomic.StoreUint64(&sh.tab[i], tag|uint64(ord)+1)
+	atomic.StoreUint64(t.rev.slot(ord), rev)
 	sh.used++
 	return ord, OK
 }
@@ -260,7 +265,10 @@ func (t *Table) lookup(sh *shard, tag uint64, key []byte) (uint32, Status) {
 		}
 		if w&(slotTag|slotPending) == tag {
 			ord := uint32(w) - 1
-			if bytes.Equal(sh.arena.key(t.rev.load(ord)&offsetMask), key) {
+			if e := t.rev.load(ord); bytes.Equal(sh.arena.key(e&offsetMask), key) {
+				if e&revPublished == 0 {
+					return NoOrdinal, NotFound // its add is finishing
+				}
 				if w&slotErased != 0 {
 					return NoOrdinal, Erased
 				}
