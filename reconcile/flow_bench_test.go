@@ -177,7 +177,7 @@ func BenchmarkImport(b *testing.B) {
 			data := w.segment(n)
 			b.Run("impl=idbits", func(b *testing.B) {
 				b.ReportAllocs()
-				c0 := cpuTime()
+				c0 := reconcile.CPUTime()
 				for b.Loop() {
 					res, err := reconcile.ImportList(w.v, bytes.NewReader(data), idfile.ListOptions{}, reconcile.ImportOptions{})
 					if err != nil || res.Report.Lines != n {
@@ -186,12 +186,12 @@ func BenchmarkImport(b *testing.B) {
 				}
 				b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "lines/s")
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*b.N), "ns/line")
-				b.ReportMetric(float64(cpuTime()-c0)/float64(n*b.N), "cpu-ns/line")
+				b.ReportMetric(float64(reconcile.CPUTime()-c0)/float64(n*b.N), "cpu-ns/line")
 			})
 			b.Run("impl=naive", func(b *testing.B) {
 				profileOf := w.naiveProfiles()
 				b.ReportAllocs()
-				c0 := cpuTime()
+				c0 := reconcile.CPUTime()
 				for b.Loop() {
 					lines, _, _, _, err := naiveImport(bytes.NewReader(data), profileOf)
 					if err != nil || lines != n {
@@ -200,7 +200,7 @@ func BenchmarkImport(b *testing.B) {
 				}
 				b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "lines/s")
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*b.N), "ns/line")
-				b.ReportMetric(float64(cpuTime()-c0)/float64(n*b.N), "cpu-ns/line")
+				b.ReportMetric(float64(reconcile.CPUTime()-c0)/float64(n*b.N), "cpu-ns/line")
 			})
 		})
 	}
@@ -231,7 +231,7 @@ func BenchmarkExport(b *testing.B) {
 			ids := rep.Identifiers
 			b.Run("impl=idbits", func(b *testing.B) {
 				b.ReportAllocs()
-				c0 := cpuTime()
+				c0 := reconcile.CPUTime()
 				for b.Loop() {
 					if _, err := reconcile.WriteExport(io.Discard, w.v, aud, opts); err != nil {
 						b.Fatal(err)
@@ -239,11 +239,11 @@ func BenchmarkExport(b *testing.B) {
 				}
 				b.ReportMetric(float64(ids*b.N)/b.Elapsed().Seconds(), "ids/s")
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(ids*b.N), "ns/id")
-				b.ReportMetric(float64(cpuTime()-c0)/float64(ids*b.N), "cpu-ns/id")
+				b.ReportMetric(float64(reconcile.CPUTime()-c0)/float64(ids*b.N), "cpu-ns/id")
 			})
 			b.Run("impl=idbits-iter", func(b *testing.B) {
 				b.ReportAllocs()
-				c0 := cpuTime()
+				c0 := reconcile.CPUTime()
 				for b.Loop() {
 					seq, _ := reconcile.Export(w.v, aud, opts)
 					k := 0
@@ -256,7 +256,7 @@ func BenchmarkExport(b *testing.B) {
 				}
 				b.ReportMetric(float64(ids*b.N)/b.Elapsed().Seconds(), "ids/s")
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(ids*b.N), "ns/id")
-				b.ReportMetric(float64(cpuTime()-c0)/float64(ids*b.N), "cpu-ns/id")
+				b.ReportMetric(float64(reconcile.CPUTime()-c0)/float64(ids*b.N), "cpu-ns/id")
 			})
 			b.Run("impl=naive", func(b *testing.B) {
 				// Profile -> member texts, and the audience as a sorted slice.
@@ -269,7 +269,7 @@ func BenchmarkExport(b *testing.B) {
 				}
 				profiles := aud.AppendTo(nil)
 				b.ReportAllocs()
-				c0 := cpuTime()
+				c0 := reconcile.CPUTime()
 				for b.Loop() {
 					var out []string
 					for _, p := range profiles {
@@ -291,7 +291,7 @@ func BenchmarkExport(b *testing.B) {
 				}
 				b.ReportMetric(float64(ids*b.N)/b.Elapsed().Seconds(), "ids/s")
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(ids*b.N), "ns/id")
-				b.ReportMetric(float64(cpuTime()-c0)/float64(ids*b.N), "cpu-ns/id")
+				b.ReportMetric(float64(reconcile.CPUTime()-c0)/float64(ids*b.N), "cpu-ns/id")
 			})
 		})
 	}
@@ -403,7 +403,7 @@ func BenchmarkJoin(b *testing.B) {
 			for _, mode := range []string{"materialized", "count"} {
 				b.Run("mode="+mode+"/impl=idbits", func(b *testing.B) {
 					b.ReportAllocs()
-					c0 := cpuTime()
+					c0 := reconcile.CPUTime()
 					for b.Loop() {
 						if mode == "count" {
 							if _, err := reconcile.JoinLen(s.v, reconcile.JoinAnd, s.a, s.b); err != nil {
@@ -416,17 +416,17 @@ func BenchmarkJoin(b *testing.B) {
 						}
 					}
 					b.ReportMetric(float64(2*n*b.N)/b.Elapsed().Seconds(), "members/s")
-					b.ReportMetric(float64(cpuTime()-c0)/float64(2*n*b.N), "cpu-ns/member")
+					b.ReportMetric(float64(reconcile.CPUTime()-c0)/float64(2*n*b.N), "cpu-ns/member")
 				})
 				b.Run("mode="+mode+"/impl=naive", func(b *testing.B) {
 					b.ReportAllocs()
-					c0 := cpuTime()
+					c0 := reconcile.CPUTime()
 					for b.Loop() {
 						x, y := naiveProject(s.na, s.remap), naiveProject(s.nb, s.remap)
 						naiveAnd(x, y, mode == "count")
 					}
 					b.ReportMetric(float64(2*n*b.N)/b.Elapsed().Seconds(), "members/s")
-					b.ReportMetric(float64(cpuTime()-c0)/float64(2*n*b.N), "cpu-ns/member")
+					b.ReportMetric(float64(reconcile.CPUTime()-c0)/float64(2*n*b.N), "cpu-ns/member")
 				})
 			}
 		})
