@@ -68,9 +68,13 @@
 //
 // # Benchmarks
 //
-// The benchmarks of the whole project live in this package's tests, each
-// beside the naive implementation a Go programmer would write. Set
-// IDBITS_BENCH_LARGE=1 to add runs at about 10 million identities.
+// The end-to-end benchmarks of the whole project live in this package's
+// tests (e2e_*_test.go), each beside the naive implementation a Go programmer
+// would write, as sub-benchmarks impl=idbits and impl=naive. They run at 1M
+// and 10M identities; IDBITS_BENCH_SIZES chooses others (for example
+// "1e6,1e7,1e8"), and -short runs 100k only. The generator's own benchmark
+// adds a 10M-identity world with IDBITS_BENCH_LARGE=1. Figures and commands
+// are in RESULTS.md.
 //
 // # Concurrency
 //
