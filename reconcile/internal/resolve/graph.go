@@ -27,9 +27,10 @@ type Graph struct {
 	pendIDs    []uint32 // identities whose components an erasure rebuilt
 	pendErased []uint32 // erased identities that were in the graph
 
-	view *View
-	res  resolver
-	acct acctState
+	view    *View
+	res     resolver
+	acct    acctState
+	scratch int8 // scratchAuto, or a mode tests force
 }
 
 // New returns an empty graph resolving under r.
@@ -168,7 +169,6 @@ func (g *Graph) Reserve(records, entries int, maxOrd uint32) {
 	l := &g.log
 	l.at = slices.Grow(l.at, records)
 	l.start = slices.Grow(l.start, records)
-	l.n = slices.Grow(l.n, records)
 	g.recNext = slices.Grow(g.recNext, records)
 	g.pendRecs = slices.Grow(g.pendRecs, records)
 	if c := len(l.chunks) - 1; c >= 0 && cap(l.chunks[c]) < chunkSize && len(l.chunks[c])+entries > cap(l.chunks[c]) {
@@ -179,23 +179,39 @@ func (g *Graph) Reserve(records, entries int, maxOrd uint32) {
 	}
 }
 
-// grow makes the per-identity arrays cover ord.
+// grow makes the per-identity arrays cover ord. They grow by a quarter, not
+// double: they are most of the graph's memory, and a bulk load reserves
+// their final size in a few steps anyway.
 func (g *Graph) grow(ord uint32) {
 	if int(ord) < len(g.parent) {
 		return
 	}
-	n := max(int(ord)+1, 2*len(g.parent), 1024)
-	ext := func(s []uint32, fill uint32) []uint32 {
-		s = slices.Grow(s, n-len(s))
-		for len(s) < n {
-			s = append(s, fill)
+	n := max(int(ord)+1, len(g.parent)+len(g.parent)/4, 1024)
+	g.parent = extend(g.parent, n, None)
+	g.size = extend(g.size, n, 0)
+	g.recHead = extend(g.recHead, n, None)
+	g.nsOf = extend(g.nsOf, n, 0)
+}
+
+// extend returns s lengthened to n, the new entries set to fill, in an array
+// of exactly n entries.
+func extend[T uint16 | uint32](s []T, n int, fill T) []T {
+	if n <= cap(s) {
+		m := len(s)
+		s = s[:n]
+		for i := m; i < n; i++ {
+			s[i] = fill
 		}
 		return s
 	}
-	g.parent = ext(g.parent, None)
-	g.size = ext(g.size, 0)
-	g.recHead = ext(g.recHead, None)
-	g.nsOf = append(g.nsOf, make([]uint16, n-len(g.nsOf))...)
+	t := make([]T, n)
+	copy(t, s)
+	if fill != 0 {
+		for i := len(s); i < n; i++ {
+			t[i] = fill
+		}
+	}
+	return t
 }
 
 // attach unions the identities of record rec and puts it on its component's
@@ -289,7 +305,7 @@ func (g *Graph) Erase(ords []uint32) {
 	for _, r := range roots {
 		g.component(r, func(rec uint32) { recs = append(recs, rec) })
 	}
-	copied := map[uint64]bool{}
+	copied := map[uint32]bool{}
 	seen := map[uint32]bool{}
 	for _, rec := range recs {
 		// Collect members before dropping the erased ones.

@@ -14,10 +14,13 @@ const (
 // MaxRecordLen is the most identities one record may hold.
 const MaxRecordLen = chunkSize
 
+// A record's start packs its chunk and offset in 32 bits, so the log holds
+// at most 1<<16 chunks: about 2^32 entries, as many as record indexes.
+// A record ends where the next record of its chunk starts, or at the end of
+// the chunk: no length is stored.
 type log struct {
 	at     []int64
-	start  []uint64 // chunk<<chunkBits | offset
-	n      []uint32
+	start  []uint32 // chunk<<chunkBits | offset
 	chunks [][]uint32
 }
 
@@ -36,18 +39,25 @@ func (l *log) append(at int64, ords []uint32) uint32 {
 	}
 	idx := uint32(len(l.at))
 	l.at = append(l.at, at)
-	l.start = append(l.start, uint64(c)<<chunkBits|uint64(len(l.chunks[c])))
-	l.n = append(l.n, uint32(len(ords)))
+	l.start = append(l.start, uint32(c)<<chunkBits|uint32(len(l.chunks[c])))
 	l.chunks[c] = append(l.chunks[c], ords...)
 	return idx
 }
 
-// record returns the live identities of record i (erased ones removed).
-func (l *log) record(i uint32) []uint32 {
+// full returns record i's entries, erased ones included (as None at the end).
+func (l *log) full(i uint32) []uint32 {
 	s := l.start[i]
 	ch := l.chunks[s>>chunkBits]
-	off := s & chunkMask
-	r := ch[off : off+uint64(l.n[i])]
+	end := uint32(len(ch))
+	if j := i + 1; j < uint32(len(l.start)) && l.start[j]>>chunkBits == s>>chunkBits {
+		end = l.start[j] & chunkMask
+	}
+	return ch[s&chunkMask : end]
+}
+
+// record returns the live identities of record i (erased ones removed).
+func (l *log) record(i uint32) []uint32 {
+	r := l.full(i)
 	for len(r) > 0 && r[len(r)-1] == None {
 		r = r[:len(r)-1]
 	}
@@ -56,9 +66,8 @@ func (l *log) record(i uint32) []uint32 {
 
 // rewrite returns record i's full entries for writing, copying its chunk the
 // first time in one erasure (copied tracks the chunks already copied).
-func (l *log) rewrite(i uint32, copied map[uint64]bool) []uint32 {
-	s := l.start[i]
-	c := s >> chunkBits
+func (l *log) rewrite(i uint32, copied map[uint32]bool) []uint32 {
+	c := l.start[i] >> chunkBits
 	if !copied[c] {
 		old := l.chunks[c]
 		nc := make([]uint32, len(old), cap(old))
@@ -66,8 +75,7 @@ func (l *log) rewrite(i uint32, copied map[uint64]bool) []uint32 {
 		l.chunks[c] = nc
 		copied[c] = true
 	}
-	off := s & chunkMask
-	return l.chunks[c][off : off+uint64(l.n[i])]
+	return l.full(i)
 }
 
 // Records is a snapshot of the log: immutable, safe for concurrent readers.
@@ -87,7 +95,6 @@ func (l *log) snapshot() Records {
 	return Records{log{
 		at:     l.at[:len(l.at):len(l.at)],
 		start:  l.start[:len(l.start):len(l.start)],
-		n:      l.n[:len(l.n):len(l.n)],
 		chunks: append([][]uint32(nil), l.chunks...),
 	}}
 }

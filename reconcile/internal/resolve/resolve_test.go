@@ -135,10 +135,23 @@ func TestKeyIsHighestPriority(t *testing.T) {
 }
 
 func TestIncrementalMatchesReference(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		mode int8
+	}{{"auto", scratchAuto}, {"dense", scratchDense}, {"sparse", scratchSparse}} {
+		t.Run("scratch="+tc.name, func(t *testing.T) { incrementalMatchesReference(t, tc.mode) })
+	}
+}
+
+// incrementalMatchesReference resolves random links and erasures, with
+// the pass scratch of mode, and checks every view against the reference and
+// a full rebuild.
+func incrementalMatchesReference(t *testing.T, mode int8) {
 	rnd := rand.New(rand.NewPCG(3, 4))
 	for trial := range 40 {
 		r := testRules(rnd.IntN(6))
 		g := New(r)
+		g.scratch = mode
 		var recs []rec
 		erased := map[uint32]bool{}
 		ids := 20 + rnd.IntN(200)

@@ -53,7 +53,8 @@ type Simulation struct {
 func (g *Graph) Simulate(recs []SimRecord) Simulation {
 	old, _ := g.Resolve()
 	r := &g.res
-	r.begin()
+	r.begin(g.useDense(len(recs)))
+	defer r.end()
 	r.c.reset(false)
 	r.cuts = r.cuts[:0]
 	base := uint32(g.log.len())
@@ -81,7 +82,7 @@ func (g *Graph) Simulate(recs []SimRecord) Simulation {
 		ps = append(ps, prep{sr.At, ords[:n], nss[:n]})
 		for _, o := range ords[:n] {
 			if g.Contains(o) {
-				if root := g.find(o); r.mark[root] != r.gen {
+				if root := g.find(o); !r.seen(root) {
 					r.gather(root)
 				}
 			}
@@ -177,7 +178,7 @@ func (g *Graph) Simulate(recs []SimRecord) Simulation {
 	}
 	had := map[cutKey]bool{}
 	for _, c := range old.cuts {
-		if c.Ord < uint32(len(r.mark)) && r.mark[c.Ord] == r.gen {
+		if r.seen(c.Ord) {
 			had[cutKey{c.Record, c.Ord, c.Rule}] = true
 		}
 	}

@@ -19,12 +19,24 @@ func simRecords(recs []rec) []SimRecord {
 }
 
 func TestSimulateMatchesAppend(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		mode int8
+	}{{"dense", scratchDense}, {"sparse", scratchSparse}} {
+		t.Run("scratch="+tc.name, func(t *testing.T) { simulateMatchesAppend(t, tc.mode) })
+	}
+}
+
+// simulateMatchesAppend checks Simulate against appending the records, with
+// the pass scratch of mode.
+func simulateMatchesAppend(t *testing.T, mode int8) {
 	rnd := rand.New(rand.NewPCG(8, 8))
 	for trial := range 40 {
 		r := testRules(rnd.IntN(5))
 		recs := randomRecords(rnd, 60, 80, 4, 3)
 		extra := randomRecords(rnd, 1+rnd.IntN(4), 100, 5, 3) // some identities new
 		g := build(r, recs)
+		g.scratch = mode
 		v := mustResolve(g)
 		before := profiles(v, universeOf(recs))
 		sim := g.Simulate(simRecords(extra))

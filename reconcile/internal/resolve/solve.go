@@ -40,9 +40,14 @@ type resolver struct {
 	g *Graph
 	c comp
 
-	gen   uint32   // stamp of the current pass; advances by 2
-	mark  []uint32 // per ordinal: gen when gathered in this pass
-	local []uint32 // per ordinal: local index when gathered
+	// The identities gathered in the current pass: local index + 1 (or
+	// None for an erased identity the pass removed), 0 if not gathered. A
+	// big pass keeps them in an array over every ordinal (loc), a small one
+	// in a map sized to what it touches (locm). end drops the array, so the
+	// graph holds no scratch per ordinal between passes.
+	dense bool
+	loc   []uint32
+	locm  map[uint32]uint32
 	sim   map[uint32]uint32
 
 	par, sz, slots []uint32 // union-find over local indices
@@ -55,32 +60,102 @@ type resolver struct {
 	cuts   []Cut
 }
 
-// begin starts a pass over the graph's current ordinals.
-func (r *resolver) begin() {
-	r.gen += 2
-	if r.gen < 2 { // wrapped
-		clear(r.mark)
-		r.gen = 2
+// denseShare picks the scratch of a pass: arrays over every ordinal when
+// the pending changes number at least 1/denseShare of the ordinals, a map
+// otherwise. Allocating and zeroing the arrays costs about as much as a map
+// entry per denseShare ordinals.
+const denseShare = 256
+
+// Scratch modes of a graph; tests force one or the other.
+const (
+	scratchAuto = iota
+	scratchDense
+	scratchSparse
+)
+
+// useDense reports whether a pass with work pending changes takes the
+// dense scratch.
+func (g *Graph) useDense(work int) bool {
+	switch g.scratch {
+	case scratchDense:
+		return true
+	case scratchSparse:
+		return false
 	}
-	n := len(r.g.parent)
-	if len(r.mark) < n {
-		r.mark = append(r.mark, make([]uint32, n-len(r.mark))...)
-		r.local = append(r.local, make([]uint32, n-len(r.local))...)
+	return work*denseShare >= len(g.parent)
+}
+
+// keepScratch is the most entries a scratch slice or map keeps between
+// passes; bigger ones are dropped at the end of a pass.
+const keepScratch = 1 << 14
+
+// begin starts a pass over the graph's current ordinals.
+func (r *resolver) begin(dense bool) {
+	r.dense = dense
+	if dense {
+		r.loc = make([]uint32, len(r.g.parent))
+	} else if r.locm == nil {
+		r.locm = map[uint32]uint32{}
+	} else {
+		clear(r.locm)
 	}
 	r.sim = nil
 }
+
+// end finishes a pass, dropping the scratch not worth keeping.
+func (r *resolver) end() {
+	r.loc = nil
+	if len(r.locm) > keepScratch {
+		r.locm = nil
+	} else {
+		clear(r.locm)
+	}
+	r.sim = nil
+	c := &r.c
+	if cap(c.locs) > keepScratch || cap(c.members) > keepScratch || cap(c.recs) > keepScratch {
+		r.c = comp{}
+	}
+	if cap(r.par) > keepScratch || cap(r.slots) > keepScratch || cap(r.gMem) > keepScratch || cap(r.gStart) > keepScratch {
+		r.par, r.sz, r.slots, r.gStart, r.gMem, r.gKey = nil, nil, nil, nil, nil, nil
+	}
+	if cap(r.cuts) > keepScratch {
+		r.cuts = nil
+	}
+}
+
+// stamp returns what the pass noted for ord: local index + 1, None, or 0.
+func (r *resolver) stamp(ord uint32) uint32 {
+	if r.dense {
+		if ord < uint32(len(r.loc)) {
+			return r.loc[ord]
+		}
+		return 0
+	}
+	return r.locm[ord]
+}
+
+// setStamp notes v (not 0) for ord, an ordinal of the graph.
+func (r *resolver) setStamp(ord, v uint32) {
+	if r.dense {
+		r.loc[ord] = v
+	} else {
+		r.locm[ord] = v
+	}
+}
+
+// seen reports whether the pass gathered or removed ord.
+func (r *resolver) seen(ord uint32) bool { return r.stamp(ord) != 0 }
 
 // localOf numbers ord in the current comp. ns is used for ordinals not in the
 // graph (simulation only).
 func (r *resolver) localOf(ord uint32, ns uint16) uint32 {
 	g := r.g
 	if g.Contains(ord) {
-		if r.mark[ord] == r.gen {
-			return r.local[ord]
+		if s := r.stamp(ord); s != 0 {
+			return s - 1
 		}
-		r.mark[ord] = r.gen
 		l := uint32(len(r.c.members))
-		r.local[ord] = l
+		r.setStamp(ord, l+1)
 		r.add(ord, g.nsOf[ord])
 		return l
 	}

@@ -180,7 +180,10 @@ func (g *Graph) Resolve() (*View, Delta) {
 		return g.view, Delta{}
 	}
 	r := &g.res
-	r.begin()
+	all := g.view.identities == 0 && len(g.ns.seen) <= 32
+	dense := g.useDense(len(g.pendRecs) + len(g.pendIDs) + len(g.pendErased))
+	r.begin(dense)
+	defer r.end()
 	old := g.view
 	v := &View{
 		key:        slices.Clone(old.key),
@@ -191,15 +194,17 @@ func (g *Graph) Resolve() (*View, Delta) {
 		nsProfiles: slices.Clone(old.nsProfiles),
 	}
 	b := &builder{v: v}
+	// The first pass subtracts no old profile: its accounting stays empty.
 	a := accounting{g: g, r: r, old: old, v: v}
-	a.grow()
+	a.begin(dense && !all)
+	defer a.end()
 	var d Delta
 
 	for _, e := range g.pendErased {
-		if r.mark[e] == r.gen {
+		if r.seen(e) {
 			continue
 		}
-		r.mark[e] = r.gen
+		r.setStamp(e, None)
 		a.oldProfile(old.Key(e), &d)
 		b.set(e, None, None)
 	}
@@ -209,7 +214,7 @@ func (g *Graph) Resolve() (*View, Delta) {
 			return
 		}
 		root := g.find(ord)
-		if r.mark[root] == r.gen {
+		if r.seen(root) {
 			return // component done
 		}
 		r.c.reset(true)
@@ -224,7 +229,7 @@ func (g *Graph) Resolve() (*View, Delta) {
 			a.write(b, j, &d)
 		}
 	}
-	if old.identities == 0 && len(g.ns.seen) <= 32 {
+	if all {
 		// Every component is new: sweep the ordinals instead of walking
 		// the components one by one.
 		g.resolveAll(b, &a, &d, visit)
@@ -245,7 +250,7 @@ func (g *Graph) Resolve() (*View, Delta) {
 	v.cuts = make([]Cut, 0, len(old.cuts)+len(r.cuts))
 	nc := r.cuts
 	for _, c := range old.cuts {
-		if c.Ord < uint32(len(r.mark)) && r.mark[c.Ord] == r.gen {
+		if r.seen(c.Ord) {
 			continue
 		}
 		for len(nc) > 0 && cmpCut(nc[0], c) < 0 {
@@ -257,16 +262,16 @@ func (g *Graph) Resolve() (*View, Delta) {
 	v.cuts = append(v.cuts, nc...)
 
 	for _, k := range d.Removed {
-		if a.oldMark[k] != r.gen+1 {
+		if m, _ := a.get(k); m != kept {
 			d.Changed = append(d.Changed, k)
 		}
 	}
 	slices.Sort(d.Changed)
 
 	g.view = v
-	g.pendRecs = g.pendRecs[:0]
-	g.pendIDs = g.pendIDs[:0]
-	g.pendErased = g.pendErased[:0]
+	g.pendRecs = truncate(g.pendRecs)
+	g.pendIDs = truncate(g.pendIDs)
+	g.pendErased = truncate(g.pendErased)
 	return v, d
 }
 
@@ -280,11 +285,30 @@ func cmpCut(a, b Cut) int {
 	return slices.Index(a.Ords, a.Ord) - slices.Index(b.Ords, b.Ord)
 }
 
-// acctState is the scratch space of accounting, kept between passes.
-type acctState struct {
-	oldMark, oldSize, nsStamp []uint32
-	stamp                     uint32
+// truncate empties s, keeping its memory unless it is big.
+func truncate(s []uint32) []uint32 {
+	if cap(s) > keepScratch {
+		return nil
+	}
+	return s[:0]
 }
+
+// acctState is the scratch space of accounting kept between passes.
+type acctState struct {
+	nsStamp []uint32
+	stamp   uint32
+	m       map[uint32]acctMark
+}
+
+// acctMark is what accounting notes for a key of the old view.
+type acctMark struct{ mark, size uint32 }
+
+// Marks of old keys in a pass: 0 untouched, subtracted once its profile was
+// subtracted, kept once a new profile equal to it was written.
+const (
+	subtracted = 1
+	kept       = 2
+)
 
 // accounting moves the counters of a view from the profiles it replaces to
 // the profiles it writes, and finds which profiles really changed.
@@ -292,29 +316,59 @@ type accounting struct {
 	g      *Graph
 	r      *resolver
 	old, v *View
-	// Per ordinal, for keys of the old view: gen when its profile was
-	// subtracted, gen+1 once a new profile equal to it was written.
+	// For keys of the old view: the mark and the size of its profile, in
+	// arrays over every ordinal for a big pass, in a map for a small one.
+	dense   bool
 	oldMark []uint32
 	oldSize []uint32
+	m       map[uint32]acctMark
 	nsStamp []uint32 // by namespace: profile stamp, to count distinct namespaces
 	stamp   uint32
 }
 
-func (a *accounting) grow() {
+func (a *accounting) begin(dense bool) {
 	g := a.g
-	if a.g.res.gen == 2 { // the resolver's marks were reset
-		clear(g.acct.oldMark)
+	a.dense = dense
+	if dense {
+		n := len(g.parent)
+		a.oldMark = make([]uint32, n)
+		a.oldSize = make([]uint32, n)
+	} else {
+		if g.acct.m == nil {
+			g.acct.m = map[uint32]acctMark{}
+		}
+		a.m = g.acct.m
 	}
-	n := len(g.parent)
-	if len(g.acct.oldMark) < n {
-		g.acct.oldMark = append(g.acct.oldMark, make([]uint32, n-len(g.acct.oldMark))...)
-		g.acct.oldSize = append(g.acct.oldSize, make([]uint32, n-len(g.acct.oldSize))...)
-	}
-	a.oldMark, a.oldSize = g.acct.oldMark, g.acct.oldSize
 	a.nsStamp, a.stamp = g.acct.nsStamp, g.acct.stamp
 	if a.nsStamp == nil {
 		a.nsStamp = make([]uint32, 1<<16)
 		g.acct.nsStamp = a.nsStamp
+	}
+}
+
+// end drops the pass's marks.
+func (a *accounting) end() {
+	if len(a.g.acct.m) > keepScratch {
+		a.g.acct.m = nil
+	} else {
+		clear(a.g.acct.m)
+	}
+}
+
+// get returns the mark and the profile size noted for old key k.
+func (a *accounting) get(k uint32) (mark, size uint32) {
+	if a.dense {
+		return a.oldMark[k], a.oldSize[k]
+	}
+	e := a.m[k]
+	return e.mark, e.size
+}
+
+func (a *accounting) put(k, mark, size uint32) {
+	if a.dense {
+		a.oldMark[k], a.oldSize[k] = mark, size
+	} else {
+		a.m[k] = acctMark{mark, size}
 	}
 }
 
@@ -330,11 +384,12 @@ func (a *accounting) newProfile() {
 
 // oldProfile subtracts the old profile keyed by k, once.
 func (a *accounting) oldProfile(k uint32, d *Delta) {
-	gen := a.r.gen
-	if k == None || a.oldMark[k] == gen || a.oldMark[k] == gen+1 {
+	if k == None {
 		return
 	}
-	a.oldMark[k] = gen
+	if m, _ := a.get(k); m != 0 {
+		return
+	}
 	d.Removed = append(d.Removed, k)
 	a.newProfile()
 	n := uint32(0)
@@ -348,7 +403,7 @@ func (a *accounting) oldProfile(k uint32, d *Delta) {
 		}
 		return true
 	})
-	a.oldSize[k] = n
+	a.put(k, subtracted, n)
 	a.v.identities -= int(n)
 	a.v.profiles--
 }
@@ -359,7 +414,12 @@ func (a *accounting) write(b *builder, j int, d *Delta) {
 	ms, kl := r.group(j)
 	key := r.c.members[kl]
 	a.newProfile()
-	same := r.c.oldKey[kl] == key && a.oldSize[key] == uint32(len(ms))
+	same := r.c.oldKey[kl] == key
+	var mark, size uint32
+	if same {
+		mark, size = a.get(key)
+		same = size == uint32(len(ms))
+	}
 	prev := key
 	for _, l := range ms {
 		if l == kl {
@@ -384,8 +444,8 @@ func (a *accounting) write(b *builder, j int, d *Delta) {
 	a.v.identities += len(ms)
 	a.v.profiles++
 	d.Added = append(d.Added, key)
-	if same && a.oldMark[key] == r.gen {
-		a.oldMark[key] = r.gen + 1
+	if same && mark == subtracted {
+		a.put(key, kept, size)
 	}
 }
 
@@ -395,12 +455,11 @@ func (a *accounting) write(b *builder, j int, d *Delta) {
 // become profiles as they are (their members linked in ordinal order), the
 // others go to visit, the general path.
 func (g *Graph) resolveAll(b *builder, a *accounting, d *Delta, visit func(uint32)) {
-	r := &g.res
 	n := uint32(len(g.parent))
 	k := uint32(len(g.rules.Unique))
 	limit := g.rules.MaxIdentities
-	best := r.local[:n]       // at roots: the key so far
-	cyc := a.oldSize[:n]      // at roots: a member of the profile's circular list
+	best := make([]uint32, n) // at roots: the key so far
+	cyc := make([]uint32, n)  // at roots: a member of the profile's circular list
 	mask := make([]uint32, n) // at roots: the namespaces present, by rank
 	slow := make([]uint64, (n+63)/64)
 	var uniq []uint32 // at roots: the identity of each unique slot
