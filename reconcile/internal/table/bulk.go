@@ -3,6 +3,7 @@ package table
 import (
 	"bytes"
 	"encoding/binary"
+	"sync"
 	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
@@ -123,20 +124,45 @@ type pending struct {
 // dup is a later item repeating the key of pending entry pend.
 type dup struct{ item, pend uint32 }
 
+// batches keeps the scratch of finished bulk calls (their records, counts
+// and per-shard lists) for the next ones, so that a caller making many
+// calls, such as an import looking up one block of identifiers after
+// another, does not allocate it anew each time.
+var batches sync.Pool
+
 func newBatch(t *Table, enc Encoder, ords []uint32, workers, n int) *batch {
 	workers = max(workers, 1)
-	b := &batch{
-		t: t, enc: enc, ords: ords, workers: workers,
-		seq:   make([][]byte, workers),
-		at:    make([][numShards]int, workers),
-		n:     make([][numShards]int, workers),
-		cfail: make([]failures, workers),
+	b, _ := batches.Get().(*batch)
+	if b == nil || len(b.seq) != workers {
+		b = &batch{
+			seq:   make([][]byte, workers),
+			at:    make([][numShards]int, workers),
+			n:     make([][numShards]int, workers),
+			cfail: make([]failures, workers),
+		}
 	}
+	b.t, b.enc, b.ords, b.workers = t, enc, ords, workers
 	per := min(n, roundSize)/workers + 1
 	for c := range b.seq {
-		b.seq[c] = make([]byte, 0, per*40)
+		if cap(b.seq[c]) < per*40 {
+			b.seq[c] = make([]byte, 0, per*40)
+		}
 	}
 	return b
+}
+
+// release hands b's scratch back for later calls, dropping the caller's
+// data and the failures counted.
+func (b *batch) release() {
+	b.t, b.enc, b.ords = nil, nil, nil
+	b.base, b.future = 0, 0
+	clear(b.cfail)
+	b.found = [numShards]int{}
+	for si := range b.sh {
+		b.sh[si].fail = failures{}
+	}
+	b.fresh = b.fresh[:0]
+	batches.Put(b)
 }
 
 // run sorts items [base, end) by shard, then calls each for every shard that
@@ -171,10 +197,16 @@ func (b *batch) run(base, end int, each func(si int)) {
 		g.Go(func() error { b.scatter(c); return nil })
 	}
 	g.Wait()
-	for si := range numShards {
-		if b.recs[si] > 0 {
-			g.Go(func() error { each(si); return nil })
-		}
+	var next atomic.Int32 // shards are taken in turn by the workers
+	for range b.workers {
+		g.Go(func() error {
+			for si := int(next.Add(1) - 1); si < numShards; si = int(next.Add(1) - 1) {
+				if b.recs[si] > 0 {
+					each(si)
+				}
+			}
+			return nil
+		})
 	}
 	g.Wait()
 }
@@ -247,7 +279,13 @@ func (t *Table) AddMany(n int, enc Encoder, ords []uint32, workers int) Report {
 	t.bulk.Lock()
 	defer t.bulk.Unlock()
 	b := newBatch(t, enc, ords, workers, n)
-	b.fresh = make([]bool, min(n, roundSize))
+	defer b.release()
+	if m := min(n, roundSize); cap(b.fresh) < m {
+		b.fresh = make([]bool, m)
+	} else {
+		b.fresh = b.fresh[:m]
+		clear(b.fresh)
+	}
 	for base := 0; base < n; base += roundSize {
 		end := min(n, base+roundSize)
 		b.future = n - end
@@ -405,6 +443,7 @@ func (t *Table) LookupMany(n int, enc Encoder, ords []uint32, workers int) int {
 		return found
 	}
 	b := newBatch(t, enc, ords, workers, n)
+	defer b.release()
 	found := 0
 	for base := 0; base < n; base += roundSize {
 		b.run(base, min(n, base+roundSize), b.lookup)
