@@ -94,5 +94,7 @@
 // Graph and Catalog are safe for concurrent use: links, erasures, views,
 // snapshots and audiences may come from any goroutine. A View is immutable and
 // safe for any number of readers, also while the graph changes, and so are
-// the flows, which only read views and audiences.
+// the flows, which only read views and audiences. The one thing a view
+// writes is its memory of the audiences known to be made of its profiles
+// (View.Project, Join): a concurrent set that holds no audience alive.
 package reconcile

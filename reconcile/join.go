@@ -63,11 +63,19 @@ type JoinReport struct {
 // under different views, in the profile space of view v: it projects each
 // onto v (View.Project: members go to the current profile of their
 // identity, so an audience of identity ordinals works too) and then applies
-// op. An audience already made of live profiles of v is used as it is,
-// which one bitmap difference and a pass over its members tell, so joining
-// audiences of the current view costs no projection. With no audiences the
-// result is empty. It fails only for an unknown op (ErrJoinOp). Join is
-// safe to call concurrently.
+// op. With no audiences the result is empty. It fails only for an unknown op
+// (ErrJoinOp). Join is safe to call concurrently.
+//
+// An audience already made of live profiles of v is used as it is. The
+// first time Join or JoinLen meets such an audience under v, one bitmap
+// difference with v's profiles tells (about the cost of counting the
+// audience against them); v then remembers it, as it remembers what it made
+// itself (View.Project results, Join results, View.Profiles), so that
+// joining it again under v costs no check and no projection, only the set
+// operation. The memory is that of View.Project: by the identity of the
+// members, holding no audience alive, and used only while no identity has
+// been erased since v was taken (after an erasure, each use takes one pass
+// over the members, or a projection).
 func Join(v *View, op JoinOp, as ...bitmap.Audience) (bitmap.Audience, JoinReport, error) {
 	ps, rep, err := joinInputs(v, op, as)
 	if err != nil || len(ps) == 0 {
@@ -86,12 +94,15 @@ func Join(v *View, op JoinOp, as ...bitmap.Audience) (bitmap.Audience, JoinRepor
 		}
 	}
 	rep.Result = out.Len()
+	v.remember(out)
 	return out, rep, nil
 }
 
 // JoinLen is Join without the result: it counts it. Two audiences are
 // counted without building their combination (bitmap.AndLen, OrLen,
-// AndNotLen). Projections are built as Join builds them.
+// AndNotLen). Inputs are checked, remembered and projected as Join does
+// them, so counting audiences that v made or has seen costs what the
+// bitmap count costs.
 func JoinLen(v *View, op JoinOp, as ...bitmap.Audience) (JoinReport, error) {
 	ps, rep, err := joinInputs(v, op, as)
 	if err != nil || len(ps) == 0 {
@@ -133,14 +144,19 @@ func joinInputs(v *View, op JoinOp, as []bitmap.Audience) ([]bitmap.Audience, Jo
 }
 
 // project is v.Project(a), but returns a itself when every member of a is
-// already a live profile of v, which a bitmap difference tells without
-// building anything (and, if identities were erased since v was taken, one
-// pass over the members).
+// a live profile of v. An audience v knows (see View.Project) needs no
+// check; another is checked with a bitmap difference against v's profiles,
+// which builds nothing, and remembered if it passes. If identities were
+// erased since v was taken, one pass over the members tells whether the
+// profiles are still live.
 func project(v *View, a bitmap.Audience) bitmap.Audience {
-	if bitmap.AndNotLen(a, v.profiles) != 0 {
-		return v.Project(a)
+	if !v.isKnown(a) {
+		if bitmap.AndNotLen(a, v.profiles) != 0 {
+			return v.Project(a)
+		}
+		v.remember(a)
 	}
-	if v.dict.erasures.Load() == v.erasures {
+	if v.current() {
 		return a
 	}
 	for m := range a.All() {

@@ -2,6 +2,8 @@ package reconcile_test
 
 import (
 	"math/rand/v2"
+	"runtime"
+	"sync"
 	"testing"
 
 	"github.com/idbits/idbits/bitmap"
@@ -140,20 +142,30 @@ func TestJoin(t *testing.T) {
 				}
 				want := modelJoin(op, sets...)
 
-				got, rep, err := reconcile.Join(v, op, as...)
-				require.NoError(t, err)
-				require.Equal(t, want, comps(t, ch.w.model, v, got))
-				require.Equal(t, op, rep.Op)
-				require.Equal(t, uint64(len(want)), rep.Result)
-				require.Len(t, rep.Inputs, len(as))
-				for i, a := range as {
-					assert.Equal(t, a.Len(), rep.Inputs[i].Members)
-					assert.Equal(t, uint64(len(sets[i])), rep.Inputs[i].Profiles)
-				}
+				// The view remembers what it checked and made: later
+				// calls must agree with the first.
+				for range 2 {
+					got, rep, err := reconcile.Join(v, op, as...)
+					require.NoError(t, err)
+					require.Equal(t, want, comps(t, ch.w.model, v, got))
+					require.Equal(t, op, rep.Op)
+					require.Equal(t, uint64(len(want)), rep.Result)
+					require.Len(t, rep.Inputs, len(as))
+					for i, a := range as {
+						assert.Equal(t, a.Len(), rep.Inputs[i].Members)
+						assert.Equal(t, uint64(len(sets[i])), rep.Inputs[i].Profiles)
+					}
 
-				lrep, err := reconcile.JoinLen(v, op, as...)
-				require.NoError(t, err)
-				require.Equal(t, rep, lrep)
+					lrep, err := reconcile.JoinLen(v, op, as...)
+					require.NoError(t, err)
+					require.Equal(t, rep, lrep)
+
+					// A result joins with itself as it is.
+					again, arep, err := reconcile.Join(v, reconcile.JoinAnd, got, got)
+					require.NoError(t, err)
+					require.True(t, got.Equal(again))
+					require.Equal(t, got.Len(), arep.Inputs[0].Profiles)
+				}
 			})
 		}
 	}
@@ -220,4 +232,88 @@ func TestJoinSameView(t *testing.T) {
 		require.True(t, want.Equal(got), op)
 		require.Equal(t, []reconcile.JoinInput{{Members: a.Len(), Profiles: a.Len()}, {Members: b.Len(), Profiles: b.Len()}}, rep.Inputs)
 	}
+}
+
+// TestProjectIsProfiles checks what the view's memory relies on: a
+// projection holds only profiles of the view, so it projects to itself.
+func TestProjectIsProfiles(t *testing.T) {
+	ch := newChurn(t, 34)
+	v := ch.w.g.View()
+	for _, a := range []bitmap.Audience{ch.old, ch.mid, ch.id} {
+		p := v.Project(a)
+		require.NotZero(t, p.Len())
+		require.Zero(t, bitmap.AndNotLen(p, v.Profiles()))
+		for m := range p.All() {
+			k, ok := v.ProfileOf(m)
+			require.True(t, ok)
+			require.Equal(t, reconcile.Profile(m), k)
+		}
+		require.True(t, p.Equal(v.Project(p)))
+	}
+}
+
+// TestJoinConcurrent joins and counts the same audiences, and new ones,
+// from several goroutines under one view while the collector runs, and
+// checks every answer against one computed alone first.
+func TestJoinConcurrent(t *testing.T) {
+	ch := newChurn(t, 35)
+	v := ch.w.g.View()
+	keys := v.Profiles()
+	var b bitmap.Builder
+	for m := range keys.All() {
+		if m%3 == 0 {
+			b.Add(m)
+		}
+	}
+	third := b.Audience() // profiles, not yet checked by the view
+	inputs := [][]bitmap.Audience{{ch.old, ch.mid}, {ch.id, third}, {third, keys}, {ch.old, ch.id, third}}
+	type answer struct {
+		out bitmap.Audience
+		rep reconcile.JoinReport
+	}
+	want := map[[2]int]answer{}
+	for i, as := range inputs {
+		for op := reconcile.JoinAnd; op <= reconcile.JoinAndNot; op++ {
+			// Clones, so that the goroutines meet the originals first.
+			cs := make([]bitmap.Audience, len(as))
+			for j, a := range as {
+				cs[j] = bitmap.Of(a.AppendTo(nil)...)
+			}
+			out, rep, err := reconcile.Join(v, op, cs...)
+			require.NoError(t, err)
+			want[[2]int{i, int(op)}] = answer{out, rep}
+		}
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for r := range 30 {
+				i, op := (g+r)%len(inputs), reconcile.JoinOp(1+r%3)
+				w := want[[2]int{i, int(op)}]
+				as := inputs[i]
+				if r%5 == 0 { // a fresh copy the view has not seen
+					as = []bitmap.Audience{bitmap.Of(as[0].AppendTo(nil)...), as[1]}
+					as = append(as, inputs[i][2:]...)
+				}
+				out, rep, err := reconcile.Join(v, op, as...)
+				if err != nil || !out.Equal(w.out) || rep.Result != w.rep.Result {
+					t.Errorf("Join %d %v = %d, %v; want %d", i, op, rep.Result, err, w.rep.Result)
+					return
+				}
+				lrep, err := reconcile.JoinLen(v, op, as...)
+				if err != nil || lrep.Result != w.rep.Result {
+					t.Errorf("JoinLen %d %v = %d, %v; want %d", i, op, lrep.Result, err, w.rep.Result)
+					return
+				}
+				if p := v.Project(as[0]); !p.Equal(v.Project(bitmap.Of(as[0].AppendTo(nil)...))) {
+					t.Errorf("Project of input %d differs from that of a copy", i)
+					return
+				}
+				if r%10 == 0 {
+					runtime.GC()
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

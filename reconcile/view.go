@@ -2,11 +2,14 @@ package reconcile
 
 import (
 	"iter"
+	"runtime"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/idbits/idbits/bitmap"
 	"github.com/idbits/idbits/idtypes"
+	"github.com/idbits/idbits/internal/audienceid"
 	"github.com/idbits/idbits/reconcile/internal/resolve"
 )
 
@@ -32,7 +35,52 @@ type View struct {
 	// taken, all of them resolved into it (math.MaxUint64 if unknown): while
 	// the count is unchanged, no profile of the view has been erased since.
 	erasures uint64
+	// known holds the bitmaps of audiences whose members are all in
+	// profiles: those the view made (Project, Join) and those Join checked.
+	// Nil until the first one; see remember.
+	known atomic.Pointer[audienceid.Set]
 }
+
+// bitmapOf returns the bitmap of an audience, which identifies it and its
+// copies (nil for an empty audience).
+var bitmapOf = audienceid.Bitmap[bitmap.Audience]()
+
+// isKnown reports whether every member of a is in v.profiles, as far as v
+// knows without reading a: a is empty, the profiles themselves, or
+// remembered. It says nothing about erasures since v was taken.
+func (v *View) isKnown(a bitmap.Audience) bool {
+	bm := bitmapOf(a)
+	if bm == nil || bm == bitmapOf(v.profiles) {
+		return true
+	}
+	s := v.known.Load()
+	return s != nil && s.Has(bm)
+}
+
+// remember records that every member of a is in v.profiles. The record
+// holds a alive no longer than its other users do, and goes with v.
+func (v *View) remember(a bitmap.Audience) {
+	bm := bitmapOf(a)
+	if bm == nil || bm == bitmapOf(v.profiles) {
+		return
+	}
+	s := v.known.Load()
+	if s == nil {
+		s = new(audienceid.Set)
+		if v.known.CompareAndSwap(nil, s) {
+			// The set's entries refer to it from their audiences'
+			// cleanups; once v is gone, release it from them.
+			runtime.AddCleanup(v, (*audienceid.Set).Stop, s)
+		} else {
+			s = v.known.Load()
+		}
+	}
+	s.Add(bm)
+}
+
+// current reports whether no identity was erased since v was taken, so that
+// every profile in v.profiles is live.
+func (v *View) current() bool { return v.dict.erasures.Load() == v.erasures }
 
 // Profile returns the profile of identifier id, and false if id is not in the
 // graph (never linked, or erased).
@@ -122,7 +170,18 @@ func (v *View) Namespaces() []NamespaceCount {
 // profile of its identity. Merged profiles become one, a split profile's key
 // goes to the profile its key identity now belongs to, and erased members
 // and identities in no profile drop out.
+//
+// The view remembers the audiences Project returns, and those Join found to
+// be made of its profiles, by the identity of their members (an audience and
+// its copies, not an equal audience built separately), without holding them
+// alive. Projecting such an audience again returns it as it is, without
+// reading it, while no identity has been erased since the view was taken.
+// So project an audience once per view and join the result as often as
+// needed: only the set operation itself is paid.
 func (v *View) Project(a bitmap.Audience) bitmap.Audience {
+	if v.isKnown(a) && v.current() {
+		return a
+	}
 	var b bitmap.Builder
 	buf := make([]uint32, 0, 4096)
 	out := make([]uint32, 0, 4096)
@@ -135,7 +194,9 @@ func (v *View) Project(a bitmap.Audience) bitmap.Audience {
 		}
 		b.AddMany(out)
 	}
-	return b.Audience()
+	p := b.Audience()
+	v.remember(p)
+	return p
 }
 
 // Cuts returns the joins the rules cut in this resolution, in the order the

@@ -3,12 +3,16 @@ package reconcile
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
 	"time"
+	"weak"
 
+	"github.com/idbits/idbits/bitmap"
 	"github.com/idbits/idbits/idtypes"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -224,4 +228,165 @@ func TestSimulateMatchesLink(t *testing.T) {
 			require.True(t, slices.Contains(after, s) && !unchanged[s], s)
 		}
 	}
+}
+
+// rememberWorld links 40 people of three ECIDs each (ecid(3p) is the key
+// identity's partner of a CRM ID) and returns the graph, its view, and the
+// ordinals of the people's first and second ECIDs.
+func rememberWorld(t *testing.T) (g *Graph, v *View, first, second []uint32) {
+	t.Helper()
+	g = NewGraph(Rules{})
+	for p := range 40 {
+		require.NoError(t, g.Link(at(p), crm(fmt.Sprint("C", p)), ecid(3*p), ecid(3*p+1)))
+	}
+	v = g.View()
+	for p := range 40 {
+		o1, ok1 := g.Dictionary().Lookup(ecid(3 * p))
+		o2, ok2 := g.Dictionary().Lookup(ecid(3*p + 1))
+		require.True(t, ok1 && ok2)
+		first, second = append(first, o1), append(second, o2)
+	}
+	return g, v, first, second
+}
+
+// slowProject is View.Project without the view's memory.
+func slowProject(v *View, a bitmap.Audience) bitmap.Audience {
+	var b bitmap.Builder
+	for m := range a.All() {
+		if p, ok := v.ProfileOf(m); ok {
+			b.Add(uint32(p))
+		}
+	}
+	return b.Audience()
+}
+
+// TestViewRemembers checks which audiences a view remembers as made of its
+// profiles, and that it uses what it remembers without reading the audience.
+func TestViewRemembers(t *testing.T) {
+	_, v, first, second := rememberWorld(t)
+	ids := bitmap.Of(first[:30]...) // identity ordinals, not profiles
+	require.False(t, v.isKnown(ids))
+
+	// A projection is remembered; its input is not.
+	p := v.Project(ids)
+	require.Equal(t, uint64(30), p.Len())
+	assert.True(t, v.isKnown(p))
+	assert.False(t, v.isKnown(ids))
+	assert.True(t, v.Project(p) == p, "a remembered audience projects to itself")
+
+	// An audience of profiles built elsewhere is remembered by the first
+	// join that checks it, and so are copies of it, but not an equal one
+	// built separately; a join's result is remembered too.
+	keys := slowProject(v, bitmap.Of(second[10:40]...))
+	require.Equal(t, uint64(30), keys.Len())
+	require.False(t, v.isKnown(keys))
+	and, rep, err := Join(v, JoinAnd, p, keys)
+	require.NoError(t, err)
+	assert.Equal(t, uint64(20), rep.Result)
+	copied := keys
+	assert.True(t, v.isKnown(copied))
+	assert.False(t, v.isKnown(slowProject(v, bitmap.Of(second[10:40]...))), "an equal audience built separately")
+	assert.True(t, v.isKnown(and))
+	assert.True(t, v.isKnown(v.Profiles()))
+	assert.True(t, v.isKnown(bitmap.Audience{}))
+
+	// The identity ordinals are projected on every call, and not remembered.
+	for range 2 {
+		lrep, err := JoinLen(v, JoinOr, ids, keys)
+		require.NoError(t, err)
+		assert.Equal(t, []JoinInput{{Members: 30, Profiles: 30}, {Members: 30, Profiles: 30}}, lrep.Inputs)
+		assert.Equal(t, uint64(40), lrep.Result)
+		assert.False(t, v.isKnown(ids))
+	}
+
+	// What the view remembers, it takes as it is: an audience that is not
+	// made of profiles but is remembered as if it were comes back unprojected
+	// (which no caller can arrange), so the joins did not read it.
+	fake := bitmap.Of(append(second[:5:5], first[0])...) // 6 members of 5 profiles
+	v.remember(fake)
+	assert.True(t, v.Project(fake) == fake)
+	rep, err = JoinLen(v, JoinAnd, fake, fake)
+	require.NoError(t, err)
+	assert.Equal(t, JoinInput{Members: 6, Profiles: 6}, rep.Inputs[0])
+	runtime.KeepAlive(keys)
+}
+
+// TestViewRememberedAfterErasure checks that once an identity is erased, a
+// view taken before no longer takes what it remembers as it is.
+func TestViewRememberedAfterErasure(t *testing.T) {
+	g, v, first, second := rememberWorld(t)
+	keys := v.Project(bitmap.Of(first...))
+	require.True(t, v.isKnown(keys))
+	fake := bitmap.Of(append(second[:5:5], first[0])...) // 6 members of 5 profiles
+	v.remember(fake)
+
+	// Erase the CRM ID of person 0 (the key of its profile): its ECIDs stay,
+	// in a profile under another key in new views.
+	_, err := g.Erase(crm("C0"))
+	require.NoError(t, err)
+	require.False(t, v.current())
+	k0, ok := v.Profile(ecid(0))
+	require.True(t, ok, "the old view keeps the profile's shape")
+	require.True(t, keys.Contains(uint32(k0)))
+	require.False(t, v.Key(k0).IsValid(), "the key was erased")
+
+	for _, view := range []*View{v, g.View()} {
+		want := slowProject(view, keys)
+		got := view.Project(keys)
+		require.True(t, want.Equal(got), "Project = %v, want %v", got.AppendTo(nil), want.AppendTo(nil))
+		rep, err := JoinLen(view, JoinAnd, keys, keys)
+		require.NoError(t, err)
+		assert.Equal(t, want.Len(), rep.Result)
+		assert.Equal(t, uint64(39), rep.Result, "the erased key is no profile")
+
+		wantFake := slowProject(view, fake)
+		gotFake := view.Project(fake)
+		require.True(t, wantFake.Equal(gotFake), "Project = %v, want %v", gotFake.AppendTo(nil), wantFake.AppendTo(nil))
+		joined, _, err := Join(view, JoinOr, fake)
+		require.NoError(t, err)
+		assert.True(t, wantFake.Equal(joined))
+	}
+}
+
+// TestViewForgets checks that the view's memory holds no audience alive,
+// loses the entries of collected audiences, and goes with the view.
+func TestViewForgets(t *testing.T) {
+	_, v, first, _ := rememberWorld(t)
+	keep := v.Project(bitmap.Of(first[:3]...))
+	gone := projected(v, first[3:9])
+	s := v.known.Load()
+	require.NotNil(t, s)
+	require.Equal(t, 2, s.Len())
+	done := func() bool { return gone() && s.Len() == 1 }
+	require.True(t, collect(done), "audience collected %v, view remembers %d; want true, 1", gone(), s.Len())
+	assert.True(t, v.isKnown(keep))
+
+	// Once the view is collected, its memory is released by the audiences
+	// it remembered (keep is still alive).
+	ws := weak.Make(s)
+	s, v = nil, nil
+	require.True(t, collect(func() bool { return ws.Value() == nil }), "the memory of a collected view is not released")
+	runtime.KeepAlive(keep)
+}
+
+// projected projects the members onto v, drops the result, and returns a
+// function that reports whether it was collected.
+//
+//go:noinline
+func projected(v *View, members []uint32) (gone func() bool) {
+	w := weak.Make(bitmapOf(v.Project(bitmap.Of(members...))))
+	return func() bool { return w.Value() == nil }
+}
+
+// collect runs the collector until done reports true, a bounded number of
+// times, and reports whether it did.
+func collect(done func() bool) bool {
+	for range 50 {
+		runtime.GC()
+		if done() {
+			return true
+		}
+		runtime.Gosched()
+	}
+	return false
 }
