@@ -12,13 +12,15 @@ type Graph struct {
 	ns    nsTable
 	log   log
 
-	// Per identity ordinal. parent is None for an ordinal in no record
-	// (never linked, or erased).
-	parent  []uint32 // plain union-find
-	size    []uint32 // component size, at roots
-	recHead []uint32 // at roots: one record of the component's circular list
-	nsOf    []uint16 // namespace
-	erased  []uint64 // bit set of erased ordinals
+	// Per identity ordinal: a plain union-find. state is 0 for an ordinal
+	// in no record (never linked, or erased). At a member that is not a
+	// root, parent is its parent; at a root, whose parent would be itself,
+	// it holds one record of the component's circular list (None if none),
+	// and state holds the root's rank.
+	parent []uint32
+	state  []uint8
+	nsOf   []uint16 // namespace
+	erased []uint64 // bit set of erased ordinals
 
 	recNext []uint32 // per record: next record of its component, None if detached
 
@@ -32,6 +34,13 @@ type Graph struct {
 	acct    acctState
 	scratch int8 // scratchAuto, or a mode tests force
 }
+
+// Bits of Graph.state.
+const (
+	inGraph  = 0x80
+	isRoot   = 0x40
+	rankMask = 0x3f // union by rank: at most log2 of the ordinals
+)
 
 // New returns an empty graph resolving under r.
 func New(r Rules) *Graph {
@@ -47,7 +56,7 @@ func (g *Graph) Len() int { return g.log.len() }
 
 // Contains reports whether ord is in some record of the graph.
 func (g *Graph) Contains(ord uint32) bool {
-	return ord < uint32(len(g.parent)) && g.parent[ord] != None
+	return ord < uint32(len(g.state)) && g.state[ord] != 0
 }
 
 // Erased reports whether ord was erased.
@@ -144,10 +153,9 @@ func (g *Graph) Append(at int64, ords []uint32, nss []uint16) (dropped int) {
 	}
 	g.grow(slices.Max(ords))
 	for i, o := range ords {
-		if g.parent[o] == None {
-			g.parent[o] = o
-			g.size[o] = 1
-			g.recHead[o] = None
+		if g.state[o] == 0 {
+			g.parent[o] = None // no record yet
+			g.state[o] = inGraph | isRoot
 			g.nsOf[o] = nss[i]
 			g.ns.see(nss[i])
 		}
@@ -188,14 +196,13 @@ func (g *Graph) grow(ord uint32) {
 	}
 	n := max(int(ord)+1, len(g.parent)+len(g.parent)/4, 1024)
 	g.parent = extend(g.parent, n, None)
-	g.size = extend(g.size, n, 0)
-	g.recHead = extend(g.recHead, n, None)
+	g.state = extend(g.state, n, 0)
 	g.nsOf = extend(g.nsOf, n, 0)
 }
 
 // extend returns s lengthened to n, the new entries set to fill, in an array
 // of exactly n entries.
-func extend[T uint16 | uint32](s []T, n int, fill T) []T {
+func extend[T uint8 | uint16 | uint32](s []T, n int, fill T) []T {
 	if n <= cap(s) {
 		m := len(s)
 		s = s[:n]
@@ -224,8 +231,8 @@ func (g *Graph) attach(rec uint32, ords []uint32) {
 			r0 = g.union(r0, r)
 		}
 	}
-	if h := g.recHead[r0]; h == None {
-		g.recHead[r0] = rec
+	if h := g.parent[r0]; h == None {
+		g.parent[r0] = rec
 		g.recNext[rec] = rec
 	} else {
 		g.recNext[rec] = g.recNext[h]
@@ -234,9 +241,13 @@ func (g *Graph) attach(rec uint32, ords []uint32) {
 }
 
 func (g *Graph) find(x uint32) uint32 {
-	p := g.parent
-	for p[x] != x {
-		p[x] = p[p[x]] // path halving
+	p, st := g.parent, g.state
+	for st[x]&isRoot == 0 {
+		px := p[x]
+		if st[px]&isRoot != 0 {
+			return px
+		}
+		p[x] = p[px] // path halving
 		x = p[x]
 	}
 	return x
@@ -244,15 +255,19 @@ func (g *Graph) find(x uint32) uint32 {
 
 // union merges two distinct roots and returns the new root.
 func (g *Graph) union(a, b uint32) uint32 {
-	if g.size[a] < g.size[b] {
+	ra, rb := g.state[a]&rankMask, g.state[b]&rankMask
+	if ra < rb {
 		a, b = b, a
 	}
+	ha, hb := g.parent[a], g.parent[b]
 	g.parent[b] = a
-	g.size[a] += g.size[b]
-	ha, hb := g.recHead[a], g.recHead[b]
+	g.state[b] = inGraph
+	if ra == rb {
+		g.state[a]++
+	}
 	switch {
 	case ha == None:
-		g.recHead[a] = hb
+		g.parent[a] = hb
 	case hb != None:
 		// Splice the two circular lists.
 		g.recNext[ha], g.recNext[hb] = g.recNext[hb], g.recNext[ha]
@@ -262,7 +277,7 @@ func (g *Graph) union(a, b uint32) uint32 {
 
 // component calls f for each record of ord's plain component.
 func (g *Graph) component(root uint32, f func(rec uint32)) {
-	h := g.recHead[root]
+	h := g.parent[root]
 	if h == None {
 		return
 	}
@@ -329,15 +344,13 @@ func (g *Graph) Erase(ords []uint32) {
 		g.recNext[rec] = None
 	}
 	for _, o := range members {
-		g.recHead[o] = None
+		g.parent[o] = None
 		if g.Erased(o) {
-			g.parent[o] = None
-			g.size[o] = 0
+			g.state[o] = 0
 			g.pendErased = append(g.pendErased, o)
 			continue
 		}
-		g.parent[o] = o
-		g.size[o] = 1
+		g.state[o] = inGraph | isRoot
 		g.pendIDs = append(g.pendIDs, o)
 	}
 	for _, rec := range recs {

@@ -462,6 +462,10 @@ func (g *Graph) resolveAll(b *builder, a *accounting, d *Delta, visit func(uint3
 	cyc := make([]uint32, n)  // at roots: a member of the profile's circular list
 	mask := make([]uint32, n) // at roots: the namespaces present, by rank
 	slow := make([]uint64, (n+63)/64)
+	var size []uint32 // at roots: the identities, for MaxIdentities
+	if limit > 0 {
+		size = make([]uint32, n)
+	}
 	var uniq []uint32 // at roots: the identity of each unique slot
 	if k > 0 {
 		uniq = make([]uint32, n*k)
@@ -481,10 +485,13 @@ func (g *Graph) resolveAll(b *builder, a *accounting, d *Delta, visit func(uint3
 		best[o], cyc[o] = None, None
 	}
 	for o := range n {
-		if g.parent[o] == None {
+		if g.state[o] == 0 {
 			continue
 		}
 		rt := g.find(o)
+		if size != nil {
+			size[rt]++
+		}
 		if best[rt] == None || less(o, best[rt]) {
 			best[rt] = o
 		}
@@ -500,10 +507,10 @@ func (g *Graph) resolveAll(b *builder, a *accounting, d *Delta, visit func(uint3
 		}
 	}
 	isSlow := func(rt uint32) bool {
-		return slow[rt/64]&(1<<(rt%64)) != 0 || limit > 0 && g.size[rt] > uint32(limit)
+		return slow[rt/64]&(1<<(rt%64)) != 0 || limit > 0 && size[rt] > uint32(limit)
 	}
 	for o := range n {
-		if g.parent[o] == None {
+		if g.state[o] == 0 {
 			continue
 		}
 		rt := g.find(o)
@@ -524,7 +531,7 @@ func (g *Graph) resolveAll(b *builder, a *accounting, d *Delta, visit func(uint3
 		a.v.identities++
 	}
 	for o := range n {
-		if g.parent[o] != o || isSlow(o) {
+		if g.state[o]&isRoot == 0 || isSlow(o) {
 			continue
 		}
 		a.v.profiles++
@@ -536,7 +543,7 @@ func (g *Graph) resolveAll(b *builder, a *accounting, d *Delta, visit func(uint3
 		}
 	}
 	for o := range n {
-		if g.parent[o] == o && isSlow(o) {
+		if g.state[o]&isRoot != 0 && isSlow(o) {
 			visit(o)
 		}
 	}
