@@ -221,6 +221,33 @@ func extend[T uint8 | uint16 | uint32](s []T, n int, fill T) []T {
 	return t
 }
 
+// trim gives back the room the arrays grew into beyond what they hold, when
+// it is more than a sixteenth of them. Resolve calls it after a big pass:
+// the graph is likely to stay about that size for a while, and its arrays
+// are most of its memory.
+func (g *Graph) trim() {
+	n := len(g.state)
+	for n > 0 && g.state[n-1] == 0 {
+		n-- // ordinals past the last one in the graph need no entries
+	}
+	g.parent = shrink(g.parent, n)
+	g.state = shrink(g.state, n)
+	g.nsOf = shrink(g.nsOf, n)
+	l := &g.log
+	l.at = shrink(l.at, len(l.at))
+	l.start = shrink(l.start, len(l.start))
+	g.recNext = shrink(g.recNext, len(g.recNext))
+}
+
+// shrink returns s[:n], in an array of exactly n entries if s's has more
+// than n/16 spare.
+func shrink[T any](s []T, n int) []T {
+	if cap(s)-n <= n/16 {
+		return s[:n]
+	}
+	return append(make([]T, 0, n), s[:n]...)
+}
+
 // attach unions the identities of record rec and puts it on its component's
 // record list.
 func (g *Graph) attach(rec uint32, ords []uint32) {

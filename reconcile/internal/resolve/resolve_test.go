@@ -393,3 +393,37 @@ func TestOrder(t *testing.T) {
 	assert.Equal(t, []uint32{10, 24, 14, 31}, ords[:n], "CRM first, then by namespace, ties in reverse ordinal order")
 	assert.Equal(t, []uint16{nsCRM, nsECID, nsECID, nsEmail}, nss[:n])
 }
+
+func TestTrimAfterBigPass(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(9, 10))
+	r := testRules(4)
+	g := New(r)
+	// Reserve far more than the records use, as a bulk load that
+	// overestimates would.
+	g.Reserve(4000, 20000, 5000)
+	recs := randomRecords(rnd, 1000, 3000, 8, 4)
+	for _, x := range recs {
+		link(g, x.at, x.ords...)
+	}
+	mustResolve(g)
+	n := len(g.parent)
+	assert.LessOrEqual(t, cap(g.parent)-n, n/16, "per-identity room after the first pass")
+	assert.LessOrEqual(t, cap(g.log.at)-g.Len(), g.Len()/16, "per-record room after the first pass")
+	assert.Less(t, n, 5000, "ordinals past the last one in the graph are dropped")
+
+	// The graph goes on growing and resolving after a trim.
+	more := randomRecords(rnd, 200, 6000, 8, 4)
+	erased := map[uint32]bool{}
+	for _, x := range more {
+		link(g, x.at, x.ords...)
+	}
+	g.Erase([]uint32{7, 2999})
+	erased[7], erased[2999] = true, true
+	recs = append(recs, more...)
+	v := mustResolve(g)
+	var all []uint32
+	for o := range uint32(6000) {
+		all = append(all, o)
+	}
+	require.Equal(t, reference(r, recs, erased), viewProfiles(t, v, all))
+}

@@ -269,6 +269,9 @@ func (g *Graph) Resolve() (*View, Delta) {
 	slices.Sort(d.Changed)
 
 	g.view = v
+	if dense {
+		g.trim()
+	}
 	g.pendRecs = truncate(g.pendRecs)
 	g.pendIDs = truncate(g.pendIDs)
 	g.pendErased = truncate(g.pendErased)
