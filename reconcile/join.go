@@ -148,11 +148,13 @@ func joinInputs(v *View, op JoinOp, as []bitmap.Audience) ([]bitmap.Audience, Jo
 // check; another is checked with a bitmap difference against v's profiles,
 // which builds nothing, and remembered if it passes. If identities were
 // erased since v was taken, one pass over the members tells whether the
-// profiles are still live.
+// profiles are still live. A projection it builds is not remembered: it
+// does not outlive the join unless Join returns it, and Join remembers its
+// result.
 func project(v *View, a bitmap.Audience) bitmap.Audience {
 	if !v.isKnown(a) {
 		if bitmap.AndNotLen(a, v.profiles) != 0 {
-			return v.Project(a)
+			return v.projectMembers(a)
 		}
 		v.remember(a)
 	}
@@ -161,7 +163,7 @@ func project(v *View, a bitmap.Audience) bitmap.Audience {
 	}
 	for m := range a.All() {
 		if v.rv.Key(m) != m || v.dict.Erased(m) {
-			return v.Project(a)
+			return v.projectMembers(a)
 		}
 	}
 	return a

@@ -182,6 +182,14 @@ func (v *View) Project(a bitmap.Audience) bitmap.Audience {
 	if v.isKnown(a) && v.current() {
 		return a
 	}
+	p := v.projectMembers(a)
+	v.remember(p)
+	return p
+}
+
+// projectMembers is Project without the view's memory: it maps every member
+// and remembers nothing.
+func (v *View) projectMembers(a bitmap.Audience) bitmap.Audience {
 	var b bitmap.Builder
 	buf := make([]uint32, 0, 4096)
 	out := make([]uint32, 0, 4096)
@@ -194,9 +202,7 @@ func (v *View) Project(a bitmap.Audience) bitmap.Audience {
 		}
 		b.AddMany(out)
 	}
-	p := b.Audience()
-	v.remember(p)
-	return p
+	return b.Audience()
 }
 
 // Cuts returns the joins the rules cut in this resolution, in the order the

@@ -290,13 +290,16 @@ func TestViewRemembers(t *testing.T) {
 	assert.True(t, v.isKnown(v.Profiles()))
 	assert.True(t, v.isKnown(bitmap.Audience{}))
 
-	// The identity ordinals are projected on every call, and not remembered.
+	// The identity ordinals are projected on every call, and neither they
+	// nor the projections JoinLen drops are remembered.
+	n := v.known.Load().Len()
 	for range 2 {
 		lrep, err := JoinLen(v, JoinOr, ids, keys)
 		require.NoError(t, err)
 		assert.Equal(t, []JoinInput{{Members: 30, Profiles: 30}, {Members: 30, Profiles: 30}}, lrep.Inputs)
 		assert.Equal(t, uint64(40), lrep.Result)
 		assert.False(t, v.isKnown(ids))
+		assert.Equal(t, n, v.known.Load().Len())
 	}
 
 	// What the view remembers, it takes as it is: an audience that is not
@@ -308,7 +311,9 @@ func TestViewRemembers(t *testing.T) {
 	rep, err = JoinLen(v, JoinAnd, fake, fake)
 	require.NoError(t, err)
 	assert.Equal(t, JoinInput{Members: 6, Profiles: 6}, rep.Inputs[0])
-	runtime.KeepAlive(keys)
+	runtime.KeepAlive(keys) // and the other remembered audiences, so that
+	runtime.KeepAlive(and)  // the counts of entries above cannot drop
+	runtime.KeepAlive(p)
 }
 
 // TestViewRememberedAfterErasure checks that once an identity is erased, a
