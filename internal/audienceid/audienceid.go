@@ -17,6 +17,7 @@ package audienceid
 import (
 	"runtime"
 	"sync"
+	"unsafe"
 	"weak"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -49,37 +50,68 @@ func Bitmap[A any]() func(A) *roaring.Bitmap {
 // set. Call Stop when the set's owner is collected, so that a long-lived
 // bitmap does not keep the sets of owners long gone alive.
 type Set struct {
-	// m maps the weak pointer of each bitmap in the set to the cleanup that
-	// deletes it from m when the bitmap is collected.
-	m sync.Map // weak.Pointer[roaring.Bitmap] -> runtime.Cleanup
+	// m maps the address of each bitmap in the set to its entry. The
+	// address finds the entry without making a weak pointer (which costs a
+	// walk of the runtime's records for the bitmap's memory); the entry's
+	// weak pointer tells the bitmap from a later one at the same address.
+	m sync.Map // uintptr -> entry
 }
+
+// entry is the record of one bitmap in a Set.
+type entry struct {
+	w weak.Pointer[roaring.Bitmap]
+	// c deletes the entry when the bitmap is collected.
+	c runtime.Cleanup
+}
+
+// key returns the key of bm in Set.m.
+func key(bm *roaring.Bitmap) uintptr { return uintptr(unsafe.Pointer(bm)) }
 
 // Has reports whether bm is in s. It is false for a nil bm.
 func (s *Set) Has(bm *roaring.Bitmap) bool {
 	if bm == nil {
 		return false
 	}
-	_, ok := s.m.Load(weak.Make(bm))
-	return ok
+	e, ok := s.m.Load(key(bm))
+	return ok && e.(entry).w.Value() == bm
 }
 
 // Add adds bm to s. It does nothing for a nil bm, or one already in s.
 func (s *Set) Add(bm *roaring.Bitmap) {
-	if bm == nil {
+	if bm == nil || s.Has(bm) {
 		return
 	}
-	k := weak.Make(bm)
-	if _, ok := s.m.Load(k); ok {
-		return
-	}
-	c := runtime.AddCleanup(bm, s.forget, k)
-	if _, loaded := s.m.LoadOrStore(k, c); loaded {
-		c.Stop() // another goroutine added bm first; bm is reachable here
+	k, w := key(bm), weak.Make(bm)
+	e := entry{w: w, c: runtime.AddCleanup(bm, s.forget, gone{k, w})}
+	for {
+		old, loaded := s.m.LoadOrStore(k, e)
+		if !loaded {
+			return
+		}
+		if old.(entry).w == w {
+			e.c.Stop() // another goroutine added bm first; bm is reachable here
+			return
+		}
+		// The entry of a collected bitmap whose cleanup has not run yet.
+		if s.m.CompareAndSwap(k, old, e) {
+			return
+		}
 	}
 }
 
-// forget is the cleanup of the entry for a collected bitmap.
-func (s *Set) forget(k weak.Pointer[roaring.Bitmap]) { s.m.Delete(k) }
+// gone is the argument of the cleanup of an entry.
+type gone struct {
+	k uintptr
+	w weak.Pointer[roaring.Bitmap]
+}
+
+// forget is the cleanup of the entry for a collected bitmap. It leaves alone
+// the entry of a later bitmap at the same address.
+func (s *Set) forget(g gone) {
+	if e, ok := s.m.Load(g.k); ok && e.(entry).w == g.w {
+		s.m.CompareAndDelete(g.k, e)
+	}
+}
 
 // Len returns the number of bitmaps in s, collected ones whose cleanup has
 // not run yet included.
@@ -94,11 +126,12 @@ func (s *Set) Len() int {
 // Stop empties s and cancels the cleanups of its entries, so that their
 // bitmaps no longer refer to s. Adds after Stop are kept again.
 func (s *Set) Stop() {
-	for k, c := range s.m.Range {
-		if bm := k.(weak.Pointer[roaring.Bitmap]).Value(); bm != nil {
-			c.(runtime.Cleanup).Stop()
+	for k, e := range s.m.Range {
+		e := e.(entry)
+		if bm := e.w.Value(); bm != nil {
+			e.c.Stop()
 			runtime.KeepAlive(bm) // Stop needs bm reachable
 		}
-		s.m.Delete(k)
+		s.m.CompareAndDelete(k, e)
 	}
 }
