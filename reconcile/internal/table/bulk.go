@@ -104,7 +104,6 @@ type batch struct {
 	cfail   []failures            // per chunk
 	fresh   []bool                // items of the round that are new
 	sh      [numShards]shardBatch // per shard
-	found   [numShards]int        // LookupMany hits per shard
 }
 
 // shardBatch is what a bulk add keeps per shard while it holds the lock.
@@ -157,7 +156,6 @@ func (b *batch) release() {
 	b.t, b.enc, b.ords = nil, nil, nil
 	b.base, b.future = 0, 0
 	clear(b.cfail)
-	b.found = [numShards]int{}
 	for si := range b.sh {
 		b.sh[si].fail = failures{}
 	}
@@ -424,8 +422,8 @@ func (b *batch) publish(si int) {
 
 // LookupMany stores in ords[:n] the ordinals of the keys enc gives for items
 // 0 to n-1, NoOrdinal for unknown, erased and invalid ones, and returns how
-// many it found. Work fans out over up to workers goroutines; it takes no
-// lock.
+// many it found. Work fans out over up to workers goroutines, which take
+// blocks of lookupBlock items in turn; it takes no lock.
 func (t *Table) LookupMany(n int, enc Encoder, ords []uint32, workers int) int {
 	ords = ords[:n]
 	if n < smallBulk {
@@ -442,69 +440,102 @@ func (t *Table) LookupMany(n int, enc Encoder, ords []uint32, workers int) int {
 		}
 		return found
 	}
-	b := newBatch(t, enc, ords, workers, n)
-	defer b.release()
-	found := 0
-	for base := 0; base < n; base += roundSize {
-		b.run(base, min(n, base+roundSize), b.lookup)
-		for si := range b.found {
-			found += b.found[si]
-			b.found[si] = 0
-		}
+	workers = max(1, min(workers, (n+lookupBlock-1)/lookupBlock))
+	var (
+		next  atomic.Int64 // the next block to take
+		found atomic.Int64
+		g     errgroup.Group
+	)
+	for range workers {
+		g.Go(func() error {
+			l := lookups.Get().(*looker)
+			defer lookups.Put(l)
+			k := 0
+			for lo := int(next.Add(lookupBlock) - lookupBlock); lo < n; lo = int(next.Add(lookupBlock) - lookupBlock) {
+				k += l.lookup(t, enc, ords, lo, min(n, lo+lookupBlock))
+			}
+			found.Add(int64(k))
+			return nil
+		})
 	}
-	return found
+	g.Wait()
+	return int(found.Load())
 }
+
+// lookupBlock is how many items a LookupMany worker takes at a time: small
+// enough that workers finish together, large enough that taking is rare.
+const lookupBlock = 1 << 10
 
 // lookupGroup is how many lookups run side by side, so that their reads,
 // which mostly miss the cache, overlap instead of waiting one for another.
-const lookupGroup = 8
+const lookupGroup = 16
 
-// lookup resolves the records of shard si a group at a time, in stages that
-// each issue one independent read per record: the home slot, then the rest
-// of the probe to the first slot whose tag matches, then that candidate's
-// reverse entry, then its key. A key that does not match its candidate (rare:
-// the tags agree in 30 bits) takes the plain path.
-func (b *batch) lookup(si int) {
-	t := b.t
-	sh := &t.sh[si]
+// looker is the scratch of one LookupMany worker: the keys of a group.
+type looker struct {
+	buf []byte
+}
+
+// lookups keeps lookers for later LookupMany calls.
+var lookups = sync.Pool{New: func() any { return &looker{buf: make([]byte, 0, lookupGroup*64)} }}
+
+// lookup resolves items [lo, hi) a group at a time, in stages that each
+// issue one independent read per item: the home slot, then the rest of the
+// probe to the first slot whose tag matches, then that candidate's reverse
+// entry, then its key. A key that does not match its candidate (rare: the
+// tags agree in 30 bits) takes the plain path. It returns how many it found.
+func (l *looker) lookup(t *Table, enc Encoder, ords []uint32, lo, hi int) int {
 	found := 0
 	var (
-		items [lookupGroup]uint32
+		items [lookupGroup]int
+		shs   [lookupGroup]*shard
 		tags  [lookupGroup]uint64
 		keys  [lookupGroup][]byte
+		slots [lookupGroup][]uint64
 		at    [lookupGroup]int    // home slot, then the candidate's
 		cand  [lookupGroup]uint64 // the candidate slot, or 0
 		revs  [lookupGroup]uint64
 		held  [lookupGroup][]byte // the candidates' keys
 	)
-	var s []uint64
-	if sp := sh.slots.Load(); sp != nil {
-		s = *sp
-	}
-	nslots := len(s)
-	p := b.sorted[b.start[si]:b.start[si+1]]
-	for len(p) > 0 {
+	seed := t.seed
+	for i := lo; i < hi; {
+		buf := l.buf[:0]
 		g := 0
-		for ; g < lookupGroup && len(p) > 0; g++ {
-			item, h, _, key, rest := nextRecord(p)
-			p = rest
-			items[g], tags[g], keys[g] = item, tagOf(h), key
-			at[g] = home(tags[g], nslots)
-		}
-		if nslots > 0 {
-			for k := range g {
-				cand[k] = atomic.LoadUint64(&s[at[k]])
+		for ; g < lookupGroup && i < hi; i++ {
+			key, _, ok := enc(i, buf)
+			if !ok || len(key) > MaxKeyLen {
+				ords[i] = NoOrdinal
+				continue
 			}
-		} else {
-			cand = [lookupGroup]uint64{}
+			if cap(key) > cap(buf) {
+				l.buf = key[:0] // it grew: keep the larger buffer, earlier keys stay where they are
+			}
+			buf = key[len(key):]
+			h := hash(seed, key)
+			sh := &t.sh[h>>shardPos]
+			var s []uint64
+			if sp := sh.slots.Load(); sp != nil {
+				s = *sp
+			}
+			items[g], shs[g], tags[g], keys[g], slots[g] = i, sh, tagOf(h), key, s
+			if len(s) > 0 {
+				at[g] = home(tags[g], len(s))
+			}
+			g++
 		}
 		for k := range g {
+			cand[k] = 0
+			if len(slots[k]) > 0 {
+				cand[k] = atomic.LoadUint64(&slots[k][at[k]])
+			}
+		}
+		for k := range g {
+			s := slots[k]
 			for i, w := at[k], cand[k]; ; {
 				if w == 0 || w&(slotTag|slotPending) == tags[k] {
 					at[k], cand[k] = i, w
 					break
 				}
-				if i++; i == nslots {
+				if i++; i == len(s) {
 					i = 0
 				}
 				w = atomic.LoadUint64(&s[i])
@@ -517,11 +548,10 @@ func (b *batch) lookup(si int) {
 		}
 		for k := range g {
 			if cand[k] != 0 {
-				held[k] = sh.arena.key(revs[k] & offsetMask)
+				held[k] = shs[k].arena.key(revs[k] & offsetMask)
 			}
 		}
 		for k := range g {
-			i := b.base + int(items[k])
 			ord, st := NoOrdinal, NotFound
 			switch w := cand[k]; {
 			case w == 0:
@@ -534,13 +564,17 @@ func (b *batch) lookup(si int) {
 					ord, st = NoOrdinal, Erased
 				}
 			default:
-				ord, st = t.lookup(sh, tags[k], keys[k])
+				ord, st = t.lookup(shs[k], tags[k], keys[k])
 			}
-			b.ords[i] = ord
+			ords[items[k]] = ord
 			if st == OK {
 				found++
 			}
 		}
 	}
-	b.found[si] = found
+	clear(shs[:])
+	clear(keys[:])
+	clear(slots[:])
+	clear(held[:])
+	return found
 }

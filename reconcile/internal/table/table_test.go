@@ -502,3 +502,67 @@ func TestFloodResistance(t *testing.T) {
 		assert.True(t, good.MaxProbe < 40, "max probe %d", good.MaxProbe)
 	}
 }
+
+// TestLookupManyMatchesLookup checks that LookupMany gives what a loop of
+// Lookup gives for known, unknown, erased, invalid and too long keys, for
+// small and bulk inputs and any number of workers, while another goroutine
+// keeps adding keys that the lookups do not ask for.
+func TestLookupManyMatchesLookup(t *testing.T) {
+	tab := New()
+	for i := range 20_000 {
+		tab.Add(key(i), uint16(i%3))
+	}
+	for i := range 500 {
+		tab.Erase(uint32(i * 7))
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+				tab.Add(key(1_000_000+i), 1)
+			}
+		}
+	})
+	defer func() { close(stop); wg.Wait() }()
+	long := bytes.Repeat([]byte("x"), MaxKeyLen+1)
+	for _, n := range []int{0, 1, smallBulk - 1, smallBulk, 3*lookupBlock + 17} {
+		for _, workers := range []int{1, 2, 3} {
+			t.Run(fmt.Sprintf("n=%d/workers=%d", n, workers), func(t *testing.T) {
+				r := rand.New(rand.NewPCG(uint64(n), uint64(workers)))
+				keys := make([][]byte, n)
+				for i := range keys {
+					switch x := r.IntN(100); {
+					case x < 2:
+						keys[i] = nil
+					case x < 3:
+						keys[i] = long
+					default:
+						keys[i] = key(r.IntN(25_000)) // a fifth unknown
+					}
+				}
+				want := make([]uint32, n)
+				wantFound := 0
+				for i, k := range keys {
+					want[i] = NoOrdinal
+					if k != nil && len(k) <= MaxKeyLen {
+						var st Status
+						if want[i], st = tab.Lookup(k); st == OK {
+							wantFound++
+						}
+					}
+				}
+				got := make([]uint32, n)
+				for i := range got {
+					got[i] = 12345 // every item must be written
+				}
+				found := tab.LookupMany(n, encodeKeys(keys), got, workers)
+				require.Equal(t, want, got)
+				assert.Equal(t, wantFound, found)
+			})
+		}
+	}
+}
