@@ -7,9 +7,11 @@ import (
 
 // Views store two per-identity arrays (profile key, next member) in pages of
 // pageSize entries; a view shares every page it did not change with the view
-// before it. A nil page holds None everywhere.
+// before it. A nil page holds None everywhere. Pages are small (1 KiB) because
+// an incremental view copies every page it writes: the identities a batch of
+// records touches are scattered over the ordinals.
 const (
-	pageBits = 12
+	pageBits = 8
 	pageSize = 1 << pageBits
 	pageMask = pageSize - 1
 )
