@@ -16,6 +16,12 @@
 // with the previous view. Graph.Resolve re-resolves only the components touched
 // by records or erasures since the previous view.
 //
+// Between passes a Graph holds 7 bytes per identity (union-find parent, a
+// state byte, the namespace), 16 per record (time, packed start, the link of
+// its component's record list) and 4 per record entry, besides the View. A
+// pass's scratch lives only as long as the pass: arrays over every ordinal
+// when it re-resolves a sizeable share of the graph, maps otherwise.
+//
 // A Graph is not safe for concurrent use; package reconcile guards it with a
 // mutex. A View and a Records snapshot are immutable and safe for any number
 // of concurrent readers, also while the Graph changes.
