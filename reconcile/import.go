@@ -410,7 +410,8 @@ func (lk *lookupStage) flush(batch []idtypes.ID) {
 			lk.duplicates++
 		}
 	}
-	clear(batch) // drop references to strings
+	// The batch is not cleared: the next one overwrites it, and the
+	// identifiers it still holds go with the importer when Import returns.
 }
 
 // resolve maps the distinct identities met to their profiles under v. It

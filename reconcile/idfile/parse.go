@@ -86,7 +86,15 @@ func (p *textParser) parse(b []byte) (idtypes.ID, error) {
 	// last holds no colon and no surrounding space, so b's first colon
 	// follows it and its trimmed code is last itself, as below.
 	if n := len(p.last); n > 0 && len(b) > n && b[n] == ':' && string(b[:n]) == string(p.last) {
-		return parseValue(p.lastNS, b[n+1:])
+		value := b[n+1:]
+		if len(value) == 38 && (p.lastNS == idtypes.ECID || p.lastNS == idtypes.AAMUUID) {
+			// The common line, "ECID:" and 38 digits: what parseValue
+			// would do first, without trimming.
+			if id, ok := parseHalves(p.lastNS, value); ok {
+				return id, nil
+			}
+		}
+		return parseValue(p.lastNS, value)
 	}
 	code, value, ok := bytes.Cut(b, []byte(":"))
 	if ok {
