@@ -48,7 +48,11 @@ type resolver struct {
 	dense bool
 	loc   []uint32
 	locm  map[uint32]uint32
-	sim   map[uint32]uint32
+	// filter has bit ord%filterBits set for each ordinal in locm, so that
+	// most lookups of ordinals a small pass never noted (the old cuts,
+	// first sightings) skip the map.
+	filter *[filterBits / 64]uint64
+	sim    map[uint32]uint32
 
 	par, sz, slots []uint32 // union-find over local indices
 	cnt            []uint32 // per unique slot
@@ -85,6 +89,8 @@ func (g *Graph) useDense(work int) bool {
 	return work*denseShare >= len(g.parent)
 }
 
+const filterBits = 1 << 16
+
 // keepScratch is the most entries a scratch slice or map keeps between
 // passes; bigger ones are dropped at the end of a pass.
 const keepScratch = 1 << 14
@@ -94,10 +100,13 @@ func (r *resolver) begin(dense bool) {
 	r.dense = dense
 	if dense {
 		r.loc = make([]uint32, len(r.g.parent))
-	} else if r.locm == nil {
-		r.locm = map[uint32]uint32{}
 	} else {
+		if r.locm == nil {
+			r.locm = map[uint32]uint32{}
+			r.filter = new([filterBits / 64]uint64)
+		}
 		clear(r.locm)
+		clear(r.filter[:])
 	}
 	r.sim = nil
 }
@@ -106,7 +115,7 @@ func (r *resolver) begin(dense bool) {
 func (r *resolver) end() {
 	r.loc = nil
 	if len(r.locm) > keepScratch {
-		r.locm = nil
+		r.locm, r.filter = nil, nil
 	} else {
 		clear(r.locm)
 	}
@@ -131,6 +140,9 @@ func (r *resolver) stamp(ord uint32) uint32 {
 		}
 		return 0
 	}
+	if r.filter[ord%filterBits/64]&(1<<(ord%64)) == 0 {
+		return 0
+	}
 	return r.locm[ord]
 }
 
@@ -140,6 +152,7 @@ func (r *resolver) setStamp(ord, v uint32) {
 		r.loc[ord] = v
 	} else {
 		r.locm[ord] = v
+		r.filter[ord%filterBits/64] |= 1 << (ord % 64)
 	}
 }
 
