@@ -499,17 +499,15 @@ func (l *looker) lookup(t *Table, enc Encoder, ords []uint32, lo, hi int) int {
 	seed := t.seed
 	for i := lo; i < hi; {
 		buf := l.buf[:0]
-		g := 0
+		g, used := 0, 0
 		for ; g < lookupGroup && i < hi; i++ {
 			key, _, ok := enc(i, buf)
 			if !ok || len(key) > MaxKeyLen {
 				ords[i] = NoOrdinal
 				continue
 			}
-			if cap(key) > cap(buf) {
-				l.buf = key[:0] // it grew: keep the larger buffer, earlier keys stay where they are
-			}
-			buf = key[len(key):]
+			used += len(key)
+			buf = key[len(key):] // if enc outgrew buf, the next keys go after key, and the earlier ones stay where they are
 			h := hash(seed, key)
 			sh := &t.sh[h>>shardPos]
 			var s []uint64
@@ -521,6 +519,9 @@ func (l *looker) lookup(t *Table, enc Encoder, ords []uint32, lo, hi int) int {
 				at[g] = home(tags[g], len(s))
 			}
 			g++
+		}
+		if used > cap(l.buf) {
+			l.buf = make([]byte, 0, 2*used) // room for the next groups' keys
 		}
 		for k := range g {
 			cand[k] = 0
