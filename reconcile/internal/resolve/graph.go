@@ -194,7 +194,10 @@ func (g *Graph) grow(ord uint32) {
 	if int(ord) < len(g.parent) {
 		return
 	}
-	n := max(int(ord)+1, len(g.parent)+len(g.parent)/4, 1024)
+	n := int(ord) + 1
+	if n > cap(g.parent) {
+		n = max(n, len(g.parent)+len(g.parent)/4, 1024)
+	}
 	g.parent = extend(g.parent, n, None)
 	g.state = extend(g.state, n, 0)
 	g.nsOf = extend(g.nsOf, n, 0)
@@ -222,9 +225,10 @@ func extend[T uint8 | uint16 | uint32](s []T, n int, fill T) []T {
 }
 
 // trim gives back the room the arrays grew into beyond what they hold, when
-// it is more than a sixteenth of them. Resolve calls it after a big pass:
-// the graph is likely to stay about that size for a while, and its arrays
-// are most of its memory.
+// it is more than a sixteenth of them, keeping a thirty-second for the
+// records that follow. Resolve calls it after a big pass: the graph is
+// likely to stay about that size for a while, its arrays are most of its
+// memory, and the next small batch should not copy them all.
 func (g *Graph) trim() {
 	n := len(g.state)
 	for n > 0 && g.state[n-1] == 0 {
@@ -239,13 +243,13 @@ func (g *Graph) trim() {
 	g.recNext = shrink(g.recNext, len(g.recNext))
 }
 
-// shrink returns s[:n], in an array of exactly n entries if s's has more
-// than n/16 spare.
+// shrink returns s[:n], in an array of n+n/32 entries if s's has more than
+// n/16 spare.
 func shrink[T any](s []T, n int) []T {
 	if cap(s)-n <= n/16 {
 		return s[:n]
 	}
-	return append(make([]T, 0, n), s[:n]...)
+	return append(make([]T, 0, n+n/32), s[:n]...)
 }
 
 // attach unions the identities of record rec and puts it on its component's

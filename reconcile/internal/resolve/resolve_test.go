@@ -411,6 +411,14 @@ func TestTrimAfterBigPass(t *testing.T) {
 	assert.LessOrEqual(t, cap(g.log.at)-g.Len(), g.Len()/16, "per-record room after the first pass")
 	assert.Less(t, n, 5000, "ordinals past the last one in the graph are dropped")
 
+	// A few records more fit in the room left.
+	parent, at := &g.parent[0], &g.log.at[0]
+	link(g, 100, uint32(n), uint32(n+10))
+	mustResolve(g)
+	assert.Same(t, parent, &g.parent[0], "per-identity arrays not copied")
+	assert.Same(t, at, &g.log.at[0], "per-record arrays not copied")
+	recs = append(recs, rec{100, []uint32{uint32(n), uint32(n + 10)}})
+
 	// The graph goes on growing and resolving after a trim.
 	more := randomRecords(rnd, 200, 6000, 8, 4)
 	erased := map[uint32]bool{}
