@@ -154,8 +154,7 @@ func Import(v *View, lines iter.Seq2[idfile.Line, error], opts ImportOptions) (I
 	defer im.stop()
 	for ln, err := range lines {
 		if err != nil {
-			var le *idfile.LineError
-			if errors.As(err, &le) {
+			if le := lineError(err); le != nil {
 				im.reject(le)
 				continue
 			}
@@ -172,6 +171,20 @@ func Import(v *View, lines iter.Seq2[idfile.Line, error], opts ImportOptions) (I
 		}
 	}
 	return im.finish()
+}
+
+// lineError returns the *idfile.LineError in err's chain, or nil. Readers
+// yield them unwrapped: the type assertion spares errors.As its allocation
+// on every rejected line.
+func lineError(err error) *idfile.LineError {
+	if le, ok := err.(*idfile.LineError); ok {
+		return le
+	}
+	var le *idfile.LineError
+	if errors.As(err, &le) {
+		return le
+	}
+	return nil
 }
 
 // errEmpty is the reason of a line that gave the zero ID without an error.
