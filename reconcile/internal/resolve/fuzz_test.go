@@ -21,6 +21,7 @@ func FuzzResolve(f *testing.F) {
 		}
 		r := testRules(max)
 		g := New(r)
+		g.scratch = int8(len(prog) % 3) // auto, dense or sparse pass scratch
 		var recs []rec
 		erased := map[uint32]bool{}
 		const ids = 40
