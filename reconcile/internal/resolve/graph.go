@@ -203,8 +203,8 @@ func (g *Graph) grow(ord uint32) {
 	g.nsOf = extend(g.nsOf, n, 0)
 }
 
-// extend returns s lengthened to n, the new entries set to fill, in an array
-// of exactly n entries.
+// extend returns s lengthened to n, the new entries set to fill: in s's
+// array if it has room, else in a new array of exactly n entries.
 func extend[T uint8 | uint16 | uint32](s []T, n int, fill T) []T {
 	if n <= cap(s) {
 		m := len(s)
