@@ -11,6 +11,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -31,9 +32,15 @@ import (
 // ErrCorrupt; a file that is not a snapshot wraps ErrFormat, and a snapshot of
 // a version this reader does not know wraps ErrVersion. ReadGraph allocates
 // as the bytes arrive, never on the word of a length or count, so a short
-// hostile input cannot make it allocate much more than its own size. The
-// custom namespaces a snapshot lists are declared (idtypes.DeclareNamespace)
-// as it is read, even if it turns out to be corrupt further on.
+// hostile input cannot make it allocate much more than its own size. It
+// holds the whole snapshot in memory while it loads.
+//
+// The custom namespaces a snapshot lists are declared
+// (idtypes.DeclareNamespace) only after every section has passed its
+// checksum, the snapshot its end marker and the namespace table its own
+// checks, so a corrupt or truncated snapshot declares none. A snapshot whose
+// checksums are right but whose identifiers, records or audiences are invalid
+// (one crafted to be so) fails after the declaration.
 //
 // Loading resolves every record again when the graph's first View is taken.
 //
@@ -55,8 +62,45 @@ type snapReader struct {
 	crc uint32 // of every byte read
 	tag string // the current section
 	at  int64  // offset of its payload
-	buf bytes.Buffer
 	pay []byte // its payload
+
+	secs []snapSection // the sections not yet parsed, read ahead by readAll
+}
+
+// snapSection is a section read and checked by readAll, not yet parsed.
+type snapSection struct {
+	tag string
+	at  int64
+	pay []byte
+}
+
+// readAll reads every section up to and including the end marker, checking
+// their order, lengths and checksums and the snapshot's checksum, and keeps
+// them in s.secs for next to hand out.
+func (s *snapReader) readAll() error {
+	for {
+		if err := s.readSection(); err != nil {
+			return err
+		}
+		s.secs = append(s.secs, snapSection{tag: s.tag, at: s.at, pay: s.pay})
+		if s.tag == tagEnd {
+			s.tag, s.at, s.pay = "", 0, nil
+			return nil
+		}
+	}
+}
+
+// next moves to the next section readAll read, dropping the payload of the
+// current one so that its memory can go as the graph is built.
+func (s *snapReader) next() error {
+	if len(s.secs) == 0 { // unreachable: readAll ends with the end marker
+		return s.fail("end", s.off, ErrCorrupt, "truncated: no end marker")
+	}
+	sec := s.secs[0]
+	s.secs[0] = snapSection{}
+	s.secs = s.secs[1:]
+	s.tag, s.at, s.pay = sec.tag, sec.at, sec.pay
+	return nil
 }
 
 func (s *snapReader) fail(section string, off int64, err error, format string, args ...any) *SnapshotError {
@@ -102,10 +146,10 @@ func (s *snapReader) header() error {
 	return nil
 }
 
-// next reads the next section into s.tag and s.pay, checking its checksum
-// and that its tag comes after the previous one (once for NSPC and RULE). It
-// checks the end marker too, and returns with s.tag = tagEnd.
-func (s *snapReader) next() error {
+// readSection reads the next section into s.tag and s.pay, checking its
+// checksum and that its tag comes after the previous one (once for NSPC and
+// RULE). It checks the end marker too, and returns with s.tag = tagEnd.
+func (s *snapReader) readSection() error {
 	start, crcBefore := s.off, s.crc
 	prev := s.tag
 	var h [snapHeader]byte
@@ -152,9 +196,9 @@ func (s *snapReader) next() error {
 		return s.fail(name, start+4, ErrCorrupt, "section length %d over the limit of %d", length, snapMaxSection)
 	}
 	s.at = s.off
-	s.buf.Reset()
-	got, err := s.buf.ReadFrom(io.LimitReader(s.r, int64(length)))
-	s.pay = s.buf.Bytes()
+	var buf bytes.Buffer // grows as the bytes arrive, not on the word of length
+	got, err := buf.ReadFrom(io.LimitReader(s.r, int64(length)))
+	s.pay = buf.Bytes()
 	s.crc = crc32.Update(s.crc, castagnoli, s.pay)
 	s.off += got
 	if err != nil {
@@ -307,6 +351,16 @@ func (s *snapReader) graph() (*Graph, error) {
 	if err := s.header(); err != nil {
 		return nil, err
 	}
+	// Everything that can be checked without the snapshot's custom
+	// namespaces is checked before any is declared: the framing and
+	// checksums of every section and of the whole snapshot (readAll), then
+	// the namespace table itself (namespaces). What is left needs namespace
+	// values: a key's class is the number the registry gives its namespace,
+	// and the rules and identifiers are checked against them. Only a
+	// snapshot whose every checksum is right, one crafted so, reaches it.
+	if err := s.readAll(); err != nil {
+		return nil, err
+	}
 	var l snapLoad
 	if err := s.next(); err != nil {
 		return nil, err
@@ -361,29 +415,67 @@ func (s *snapReader) namespaces(l *snapLoad) error {
 	if c.err == nil && uint64(count) > uint64(len(c.b)-c.pos)/2 {
 		c.failAt(c.off()-4, ErrCorrupt, "%d namespaces in %d bytes", count, len(c.b)-c.pos)
 	}
-	l.known = make(map[idtypes.Namespace]struct{})
+	// Check the whole table first, declaring nothing: every code well
+	// formed, none repeated (ignoring case, as namespaces do), no more new
+	// ones than a process can declare.
+	codes := make([]string, 0, min(count, 1024))
+	ats := make([]int64, 0, cap(codes))
+	seen := make(map[string]struct{})
+	unknown := 0
 	for i := uint32(0); i < count && c.err == nil; i++ {
 		at := c.off()
 		code := string(c.bytes(int(c.u8("code length")), "namespace code"))
 		if c.err != nil {
 			break
 		}
-		ns, err := idtypes.ParseNamespace(code)
-		if errors.Is(err, idtypes.ErrNamespace) {
-			ns, err = idtypes.DeclareNamespace(code)
+		if _, err := idtypes.ParseNamespace(code); err != nil {
+			if !validNamespaceCode(code) {
+				c.failAt(at, errors.Join(ErrCorrupt, idtypes.ErrSyntax), "namespace %d: code %q", i, code)
+				break
+			}
+			unknown++
 		}
-		if err != nil {
-			c.failAt(at, errors.Join(ErrCorrupt, err), "namespace %d", i)
+		folded := strings.ToLower(code)
+		if _, dup := seen[folded]; dup {
+			c.failAt(at, ErrCorrupt, "namespace %d repeats %s", i, code)
 			break
 		}
-		if _, dup := l.known[ns]; dup {
-			c.failAt(at, ErrCorrupt, "namespace %d repeats %s", i, ns)
-			break
+		seen[folded] = struct{}{}
+		codes, ats = append(codes, code), append(ats, at)
+	}
+	if c.err == nil && unknown > idtypes.MaxCustomNamespaces {
+		c.failAt(s.at, ErrCorrupt, "%d custom namespaces, a process holds at most %d", unknown, idtypes.MaxCustomNamespaces)
+	}
+	if err := c.done(); err != nil {
+		return err
+	}
+	l.known = make(map[idtypes.Namespace]struct{}, len(codes))
+	l.nss = make([]idtypes.Namespace, 0, len(codes))
+	for i, code := range codes {
+		ns, err := idtypes.DeclareNamespace(code)
+		if err != nil { // the registry is full
+			return s.fail(tagNamespaces, ats[i], errors.Join(ErrCorrupt, err), "namespace %d", i)
 		}
 		l.known[ns] = struct{}{}
 		l.nss = append(l.nss, ns)
 	}
-	return c.done()
+	return nil
+}
+
+// validNamespaceCode reports whether idtypes.DeclareNamespace accepts code:
+// 1 to 64 bytes of ASCII letters, digits, '_', '.' and '-'.
+func validNamespaceCode(code string) bool {
+	if len(code) == 0 || len(code) > 64 {
+		return false
+	}
+	for i := 0; i < len(code); i++ {
+		switch c := code[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '_', c == '.', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // namespace reads a namespace index.

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -256,7 +259,9 @@ func TestSnapshotInvalidContents(t *testing.T) {
 		{"unknown tag", append(slices.Clone(secs[:2]), append([]snapSection{{"XTRA", nil}}, secs[2:]...)...), "XTRA"},
 		{"no NSPC", secs[1:], "RULE"},
 		{"RULE twice", append(slices.Clone(secs[:2]), secs[1:]...), "RULE"},
-		{"records before dictionary", swap(idx("DICT"), idx("RECS")), "RECS"},
+		// The framing is checked before any section is parsed, so the
+		// DICT out of place fails, not the RECS's unknown ordinals.
+		{"records before dictionary", swap(idx("DICT"), idx("RECS")), "DICT"},
 		{"records after catalog", swap(idx("RECS"), idx("CATL")), "RECS"},
 		{"NSPC repeats a namespace", with("NSPC", func(p []byte) []byte {
 			p = append(p, p[4:4+1+int(p[4])]...)
@@ -517,5 +522,109 @@ func TestSnapshotWhileLinking(t *testing.T) {
 			return
 		default:
 		}
+	}
+}
+
+// snapFreshCodes numbers the namespace codes freshSnapCode hands out, so that
+// no two cases (nor two runs under -count) share one.
+var snapFreshCodes atomic.Uint32
+
+// freshSnapCode returns a custom namespace code no test has declared, as long
+// as snapLoyalty's code, so that it can take its place in a snapshot.
+func freshSnapCode(t *testing.T) string {
+	t.Helper()
+	code := fmt.Sprintf("RegTest_%04d", snapFreshCodes.Add(1))
+	require.Len(t, code, len(snapLoyalty.String()))
+	_, err := idtypes.ParseNamespace(code)
+	require.ErrorIs(t, err, idtypes.ErrNamespace, "%s is declared already", code)
+	return code
+}
+
+// snapWithCode returns the sections of a snapshot of a small world whose
+// custom namespace is code, not yet declared in the process.
+func snapWithCode(t *testing.T, code string) (header []byte, secs []snapSection) {
+	t.Helper()
+	b := snapBytes(t, snapWorld(t, 9, 4))
+	old := snapLoyalty.String()
+	require.Equal(t, 1, bytes.Count(b, []byte(old)), "NSPC lists the code once")
+	require.Positive(t, bytes.Count(b, []byte(strings.ToLower(old))), "keys hold the lower-case code")
+	header, secs = parseSnap(t, b)
+	for i := range secs {
+		p := bytes.ReplaceAll(secs[i].Payload, []byte(old), []byte(code))
+		secs[i].Payload = bytes.ReplaceAll(p, []byte(strings.ToLower(old)), []byte(strings.ToLower(code)))
+	}
+	return header, secs
+}
+
+func TestSnapshotCorruptDeclaresNothing(t *testing.T) {
+	// The snapshot with a fresh code loads and declares it, so the cases
+	// below fail for their fault, not for the rewrite.
+	code := freshSnapCode(t)
+	g, err := reconcile.ReadGraph(bytes.NewReader(buildSnap(snapWithCode(t, code))))
+	require.NoError(t, err)
+	ns, err := idtypes.ParseNamespace(code)
+	require.NoError(t, err, "a good snapshot declares its namespaces")
+	require.Positive(t, g.Dictionary().Namespace(ns).Len())
+
+	// lastPayload is the offset of the last byte of the last section's
+	// payload; its checksum and the end marker follow.
+	lastPayload := func(b []byte) int { return len(b) - 16 - 4 - 1 }
+	for _, tc := range []struct {
+		name    string
+		corrupt func(b []byte) []byte // of a well-formed snapshot
+		section string                // the section that fails
+	}{
+		{"flipped byte in the first DICT", func(b []byte) []byte {
+			i := bytes.Index(b, []byte("DICT"))
+			require.Positive(t, i)
+			b[i+12+10] ^= 0x01
+			return b
+		}, "DICT"},
+		{"flipped byte in the last section", func(b []byte) []byte { b[lastPayload(b)] ^= 0x80; return b }, "CATL"},
+		{"bad checksum of the last section", func(b []byte) []byte { b[lastPayload(b)+4] ^= 0x01; return b }, "CATL"},
+		{"bad checksum of the snapshot", func(b []byte) []byte { b[len(b)-1] ^= 0x01; return b }, "end"},
+		{"end marker at the wrong offset", func(b []byte) []byte { b[len(b)-12] ^= 0x01; return b }, "end"},
+		{"no end marker", func(b []byte) []byte { return b[:len(b)-16] }, "end"},
+		{"truncated in the last section", func(b []byte) []byte { return b[:lastPayload(b)] }, "CATL"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code := freshSnapCode(t)
+			b := tc.corrupt(buildSnap(snapWithCode(t, code)))
+			_, err := reconcile.ReadGraph(bytes.NewReader(b))
+			require.ErrorIs(t, err, reconcile.ErrCorrupt)
+			var se *reconcile.SnapshotError
+			require.ErrorAs(t, err, &se)
+			require.Equal(t, tc.section, se.Section, "%v", err)
+			_, err = idtypes.ParseNamespace(code)
+			require.ErrorIs(t, err, idtypes.ErrNamespace, "the corrupt snapshot declared %s", code)
+		})
+	}
+
+	// A namespace table that is itself invalid declares none of its codes,
+	// not even those before the fault.
+	for _, tc := range []struct {
+		name  string
+		extra func(code string) string // a code listed after the fresh one
+	}{
+		{"invalid code", func(string) string { return "bad$code" }},
+		{"repeated code", strings.ToUpper},
+	} {
+		t.Run("NSPC "+tc.name, func(t *testing.T) {
+			code := freshSnapCode(t)
+			header, secs := snapWithCode(t, code)
+			require.Equal(t, "NSPC", secs[0].Tag)
+			p := slices.Clone(secs[0].Payload)
+			extra := tc.extra(code)
+			p = append(append(p, byte(len(extra))), extra...)
+			binary.LittleEndian.PutUint32(p, binary.LittleEndian.Uint32(p)+1)
+			secs[0].Payload = p
+			_, err := reconcile.ReadGraph(bytes.NewReader(buildSnap(header, secs)))
+			require.ErrorIs(t, err, reconcile.ErrCorrupt)
+			var se *reconcile.SnapshotError
+			require.ErrorAs(t, err, &se)
+			require.Equal(t, "NSPC", se.Section, "%v", err)
+			_, err = idtypes.ParseNamespace(code)
+			require.ErrorIs(t, err, idtypes.ErrNamespace, "the corrupt snapshot declared %s", code)
+		})
 	}
 }
