@@ -198,8 +198,7 @@ func (id ID) String() string {
 func (id ID) AppendValue(b []byte) []byte {
 	switch id.ns.kind() {
 	case kindHalves:
-		b = appendHalf(b, id.hi)
-		return appendHalf(b, id.lo)
+		return appendHalves(b, id.hi, id.lo)
 	case kindUUID:
 		return appendUUID(b, id.hi, id.lo, id.ns == IDFA)
 	case kindHash:

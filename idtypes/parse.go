@@ -1,6 +1,8 @@
 package idtypes
 
 import (
+	"encoding/binary"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -282,7 +284,7 @@ const (
 	upperHex = "0123456789ABCDEF"
 )
 
-// digitPairs holds "00" to "99", for printing two digits per division.
+// digitPairs holds "00" to "99", for printing two digits at a time.
 const digitPairs = "00010203040506070809" +
 	"10111213141516171819" +
 	"20212223242526272829" +
@@ -294,17 +296,48 @@ const digitPairs = "00010203040506070809" +
 	"80818283848586878889" +
 	"90919293949596979899"
 
-// appendHalf appends x, which is below 10^19, as 19 zero-padded digits.
-func appendHalf(b []byte, x uint64) []byte {
-	var d [halfDigits]byte
-	for i := halfDigits - 2; i > 0; i -= 2 {
-		q := x / 100
-		r := x - q*100
-		d[i], d[i+1] = digitPairs[2*r], digitPairs[2*r+1]
-		x = q
-	}
-	d[0] = byte('0' + x%10)
-	return append(b, d[:]...)
+// appendHalves appends hi and lo, each below 10^19, as 38 zero-padded
+// digits.
+func appendHalves(b []byte, hi, lo uint64) []byte {
+	n := len(b)
+	b = slices.Grow(b, 2*halfDigits)[:n+2*halfDigits]
+	putHalf((*[halfDigits]byte)(b[n:]), hi)
+	putHalf((*[halfDigits]byte)(b[n+halfDigits:]), lo)
+	return b
+}
+
+// putHalf writes x, which is below 10^19, as 19 zero-padded digits. It
+// splits x with divisions by constants (which compile to multiplications)
+// into 3, 8 and 8 digits, and converts the 8-digit chunks with put8, without
+// a loop carrying a dependency from one digit to the next. A larger x keeps
+// its low 19 digits.
+func putHalf(d *[halfDigits]byte, x uint64) {
+	top := x / 1e16
+	rest := x - top*1e16
+	mid := uint32(rest / 1e8)
+	low := uint32(rest - uint64(mid)*1e8)
+	t := uint32(top % 1000)
+	h := t / 100
+	r := t - h*100
+	d[0] = byte('0' + h%10)
+	d[1], d[2] = digitPairs[2*r], digitPairs[2*r+1]
+	put8((*[8]byte)(d[3:11]), mid)
+	put8((*[8]byte)(d[11:19]), low)
+}
+
+// put8 writes x, which is below 10^8, as 8 zero-padded digits. It converts
+// all of them at once in one 64-bit word, first digit in the low byte: two
+// 32-bit lanes of 4 digits, split into four 16-bit lanes of 2, then eight
+// bytes of 1. Each split divides every lane at once by a multiplication and
+// a shift that are exact in their range: x*5243>>19 is x/100 below 43699,
+// x*103>>10 is x/10 below 179.
+func put8(d *[8]byte, x uint32) {
+	v := uint64(x/10000) | uint64(x%10000)<<32
+	q := (v * 5243 >> 19) & 0x0000007f_0000007f
+	v = q | (v-q*100)<<16
+	q = (v * 103 >> 10) & 0x000f_000f_000f_000f
+	v = q | (v-q*10)<<8
+	binary.LittleEndian.PutUint64(d[:], v+0x30303030_30303030)
 }
 
 // appendUUID appends 128 bits as 8-4-4-4-12 hex digits.
