@@ -282,29 +282,58 @@ func (ex *exporter) count(a bitmap.Audience) ExportReport {
 	return rep
 }
 
-// each yields the identifiers of the profiles of a.
+// each yields the identifiers of the profiles of a. It works on groups of
+// exportGroup profiles: it first gathers the candidate ordinals of the whole
+// group, then decodes them all in one loop, whose iterations do not depend
+// on one another so that their dictionary reads (mostly cache misses) overlap,
+// and only then orders and yields each profile's identifiers.
 func (ex *exporter) each(a bitmap.Audience, yield func(idtypes.ID) bool) {
 	var ms []member
+	ends := make([]int, 0, exportGroup)
 	buf := make([]uint32, 4096)
 	for batch := range a.Batches(buf) {
-		for _, p := range batch {
-			ms = ex.members(p, ms[:0])
-			for _, m := range ms {
-				if !yield(m.id) {
-					return
+		for len(batch) > 0 {
+			group := batch[:min(len(batch), exportGroup)]
+			batch = batch[len(group):]
+			ms, ends = ms[:0], ends[:0]
+			for _, p := range group {
+				ms = ex.collect(p, ms)
+				ends = append(ends, len(ms))
+			}
+			ex.decode(ms)
+			start := 0
+			for _, end := range ends {
+				for _, m := range ex.finish(ms[start:end]) {
+					if !yield(m.id) {
+						return
+					}
 				}
+				start = end
 			}
 		}
 	}
 }
 
+// exportGroup is how many profiles each gathers before decoding.
+const exportGroup = 256
+
 // members appends to ms the identifiers profile p exports, in order: all its
 // accepted members, or the first of them. It decodes only the candidates.
 func (ex *exporter) members(p uint32, ms []member) []member {
+	n := len(ms)
+	ms = ex.collect(p, ms)
+	ex.decode(ms[n:])
+	return append(ms[:n], ex.finish(ms[n:])...)
+}
+
+// collect appends to ms the candidates of profile p, undecoded: its
+// accepted members, or with ex.one those of its best rank.
+func (ex *exporter) collect(p uint32, ms []member) []member {
 	v := ex.v
 	if v.rv.Key(p) != p {
 		return ms
 	}
+	n := len(ms)
 	best := int32(-1)
 	v.rv.Members(p, func(m uint32) bool {
 		ns, _, erased := v.dict.meta(m)
@@ -317,34 +346,60 @@ func (ex *exporter) members(p uint32, ms []member) []member {
 			case best >= 0 && r > best:
 				return true
 			case r < best:
-				ms = ms[:0]
+				ms = ms[:n]
 			}
 			best = r
 		}
 		ms = append(ms, member{rank: r, ord: m})
 		return true
 	})
+	return ms
+}
+
+// decode sets the identifier of each member of ms, or the zero ID if it
+// was erased since it was collected.
+func (ex *exporter) decode(ms []member) {
+	d := ex.v.dict
+	for i := range ms {
+		ms[i].id, _ = d.ID(ms[i].ord)
+	}
+}
+
+// finish orders the decoded candidates of one profile, in place, dropping
+// those erased meanwhile, and returns what the profile exports: all of
+// them, or with ex.one the first.
+func (ex *exporter) finish(ms []member) []member {
 	k := 0
 	for _, m := range ms {
-		id, ok := v.dict.ID(m.ord)
-		if !ok {
-			continue // erased meanwhile
+		if m.id.IsValid() {
+			ms[k] = m
+			k++
 		}
-		m.id = id
-		ms[k] = m
-		k++
 	}
 	ms = ms[:k]
-	if len(ms) > 1 {
-		slices.SortFunc(ms, func(a, b member) int {
-			if c := cmp.Compare(a.rank, b.rank); c != 0 {
-				return c
+	switch {
+	case len(ms) < 2:
+	case len(ms) <= 12:
+		// Profiles have a few members: an insertion sort beats the
+		// general sort's setup.
+		for i := 1; i < len(ms); i++ {
+			for j := i; j > 0 && compareMembers(ms[j], ms[j-1]) < 0; j-- {
+				ms[j], ms[j-1] = ms[j-1], ms[j]
 			}
-			return a.id.Compare(b.id)
-		})
+		}
+	default:
+		slices.SortFunc(ms, compareMembers)
 	}
 	if ex.one && len(ms) > 1 {
 		ms = ms[:1]
 	}
 	return ms
+}
+
+// compareMembers orders members by rank, then identifier.
+func compareMembers(a, b member) int {
+	if c := cmp.Compare(a.rank, b.rank); c != 0 {
+		return c
+	}
+	return a.id.Compare(b.id)
 }
