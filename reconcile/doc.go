@@ -77,8 +77,11 @@
 // unwraps to one of these. NoOrdinal marks an unresolved identifier in bulk
 // results. Match errors with errors.Is and errors.As.
 //
-// The graph's writes fail with ErrInvalid, ErrErased, ErrFull, ErrTooMany or
-// ErrTime inside a *RecordError, invalid Rules with ErrRules. The flows fail
+// The graph's writes fail with ErrInvalid, ErrErased, ErrFull, ErrTooMany,
+// ErrTime or ErrGraphFull (the graph's log holds as many records or record
+// entries as it can address, about 2^32 of each: the record is refused and
+// the graph left as it was) inside a *RecordError, invalid Rules with
+// ErrRules. The flows fail
 // with ErrForeignView (a view of another graph), ErrJoinOp and
 // ErrNoNamespace; the catalog with ErrAudienceName and ErrNotProfile.
 //

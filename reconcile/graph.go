@@ -27,12 +27,16 @@ var (
 	// ErrTime: a record's time is outside the years 1678 to 2262 (time is
 	// kept in nanoseconds since 1970 in an int64).
 	ErrTime = errors.New("reconcile: record time out of range")
+	// ErrGraphFull: the graph's log holds as many records or record
+	// entries as it can address (about 2^32 of each). The record is not
+	// kept; the graph is unchanged and still serves views.
+	ErrGraphFull = errors.New("reconcile: graph full")
 )
 
 // RecordError reports a record, or one identifier of it, that Link,
 // LinkMany, Simulate or LoadGraph did not take as given. Unwrap gives the
-// reason: ErrInvalid, ErrErased, ErrTooMany, ErrTime, ErrFull (or, from
-// LoadGraph, ErrUnknownOrdinal).
+// reason: ErrInvalid, ErrErased, ErrTooMany, ErrTime, ErrFull, ErrGraphFull
+// (or, from LoadGraph, ErrUnknownOrdinal).
 type RecordError struct {
 	Record int        // index of the record in its batch (0 for Link and Erase)
 	Pos    int        // position of the identifier at fault as given, or -1 for the whole record
@@ -223,7 +227,8 @@ func (g *Graph) order(es []entry) []entry {
 // Link records nothing and returns a *RecordError if the time is out of range
 // (ErrTime), an identifier is the zero ID (ErrInvalid, naming its position),
 // there are more than Rules.MaxPerRecord distinct identifiers (ErrTooMany),
-// or the dictionary is full (ErrFull).
+// the dictionary is full (ErrFull) or the graph is (ErrGraphFull); the
+// identifiers may stay in the dictionary.
 //
 // Erased identifiers never come back: Link drops them from the record,
 // records the others, and reports each dropped one in a *RecordError
@@ -276,7 +281,10 @@ func (g *Graph) Link(at time.Time, ids ...idtypes.ID) error {
 		w++
 	}
 	if w > 0 {
-		g.rg.Append(at.UnixNano(), ords[:w], nss[:w])
+		if _, err := g.rg.Append(at.UnixNano(), ords[:w], nss[:w]); err != nil {
+			g.mu.Unlock()
+			return &RecordError{Pos: -1, Err: graphErr(err)}
+		}
 	}
 	g.mu.Unlock()
 	if len(errs) == 1 {
@@ -473,13 +481,17 @@ func (g *Graph) LinkMany(b *Batch) (LinkReport, error) {
 				rep.reject(full)
 				continue
 			}
-			rep.Dropped += len(rep.Errors) - dropped
 			if len(obuf) > 0 {
-				g.rg.Append(b.at[i], obuf, nbuf)
+				if _, err := g.rg.Append(b.at[i], obuf, nbuf); err != nil {
+					rep.Errors = rep.Errors[:dropped]
+					rep.reject(&RecordError{Record: i, Pos: -1, Err: graphErr(err), batch: true})
+					continue
+				}
 				rep.Linked++
 			} else {
 				rep.Rejected++
 			}
+			rep.Dropped += len(rep.Errors) - dropped
 		}
 		g.mu.Unlock()
 	}
@@ -526,7 +538,8 @@ var ErrUnknownOrdinal = errors.New("reconcile: ordinal not in the dictionary")
 // its Dictionary. Identities erased in d are dropped from the records, as
 // Link would; a record's order and duplicates do not matter. It fails with a
 // *RecordError for an ordinal d never handed out (ErrUnknownOrdinal), a time
-// out of range or a record over Rules.MaxPerRecord, and with an error
+// out of range, a record over Rules.MaxPerRecord or more records than a
+// graph holds (ErrGraphFull), and with an error
 // matching ErrRules for invalid rules.
 func LoadGraph(d *Dictionary, rules Rules, records iter.Seq2[time.Time, []uint32]) (*Graph, error) {
 	if err := rules.Validate(); err != nil {
@@ -561,10 +574,21 @@ func LoadGraph(d *Dictionary, rules Rules, records iter.Seq2[time.Time, []uint32
 			return nil, &RecordError{Record: i, Pos: -1, Err: fmt.Errorf("%w: %d distinct, at most %d", ErrTooMany, n, g.rs.maxPer), batch: true}
 		}
 		if n > 0 {
-			g.rg.Append(at.UnixNano(), ords[:n], nss[:n])
+			if _, err := g.rg.Append(at.UnixNano(), ords[:n], nss[:n]); err != nil {
+				return nil, &RecordError{Record: i, Pos: -1, Err: graphErr(err), batch: true}
+			}
 		}
 	}
 	return g, nil
+}
+
+// graphErr gives the error of package reconcile for an error of the resolve
+// log: ErrGraphFull for a full one.
+func graphErr(err error) error {
+	if errors.Is(err, resolve.ErrFull) {
+		return ErrGraphFull
+	}
+	return err
 }
 
 // meta returns the namespace of ord, whether ord was handed out and whether

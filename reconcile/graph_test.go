@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"errors"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -363,4 +364,74 @@ func TestProject(t *testing.T) {
 	require.True(t, bitmap.Of(uint32(p1), uint32(p2)).Equal(v4.Profiles()))
 	require.True(t, v4.Project(v3.Project(aud)).IsEmpty(), "a profile whose key was erased drops out")
 	require.True(t, bitmap.Of(uint32(p1), uint32(p2)).Equal(v4.Project(bitmap.Of(uint32(p1), uint32(p2)))))
+}
+
+// TestGraphFull lowers the log's limits: records past them are refused with
+// ErrGraphFull from Link and LinkMany, and the graph keeps what it had.
+func TestGraphFull(t *testing.T) {
+	t.Run("records", func(t *testing.T) {
+		g := NewGraph(crmUnique)
+		g.rg.SetLogLimit(1<<16, 3)
+		require.NoError(t, g.Link(at(1), crm("A"), ecid(1)))
+		require.NoError(t, g.Link(at(2), crm("B"), ecid(2)))
+		require.NoError(t, g.Link(at(3), ecid(1), ecid(3)))
+		want := []string{prof(crm("A"), ecid(1), ecid(3)), prof(crm("B"), ecid(2))}
+		require.Equal(t, want, canon(t, g.View()))
+
+		err := g.Link(at(4), crm("A"), ecid(2))
+		require.ErrorIs(t, err, ErrGraphFull)
+		var re *RecordError
+		require.ErrorAs(t, err, &re)
+		require.Equal(t, -1, re.Pos)
+
+		var b Batch
+		b.Add(at(5), ecid(9), ecid(10))
+		b.Add(at(6), crm("B"), ecid(1))
+		rep, err := g.LinkMany(&b)
+		require.NoError(t, err)
+		require.Equal(t, LinkReport{Records: 2, Rejected: 2, Errors: rep.Errors}, rep)
+		require.Len(t, rep.Errors, 2)
+		for i, re := range rep.Errors {
+			require.ErrorIs(t, re, ErrGraphFull)
+			require.Equal(t, i, re.Record)
+		}
+
+		require.Equal(t, want, canon(t, g.View()), "refused records change no profile")
+		_, ok := g.View().Profile(ecid(9))
+		require.False(t, ok)
+		n := 0
+		for range g.Records() {
+			n++
+		}
+		require.Equal(t, 3, n)
+	})
+	t.Run("entries", func(t *testing.T) {
+		// One chunk of 1<<16 entries holds 1<<15 records of two identities.
+		g := NewGraph(Rules{})
+		g.rg.SetLogLimit(1, math.MaxUint32)
+		const n = 1<<15 + 100
+		var b Batch
+		for i := range n {
+			b.Add(at(int(i)), ecid(2*i+1), ecid(2*i+2))
+		}
+		rep, err := g.LinkMany(&b)
+		require.NoError(t, err)
+		require.Equal(t, 1<<15, rep.Linked)
+		require.Equal(t, 100, rep.Rejected)
+		for i, re := range rep.Errors {
+			require.ErrorIs(t, re, ErrGraphFull)
+			require.Equal(t, 1<<15+i, re.Record)
+		}
+		require.ErrorIs(t, g.Link(at(0), ecid(1), ecid(3)), ErrGraphFull)
+
+		v := g.View()
+		require.Equal(t, 1<<15, v.Len())
+		p, ok := v.Profile(ecid(1))
+		require.True(t, ok)
+		require.ElementsMatch(t, []idtypes.ID{ecid(1), ecid(2)}, slices.Collect(v.Members(p)))
+		_, ok = v.Profile(ecid(3))
+		require.True(t, ok)
+		_, ok = v.Profile(ecid(2*(1<<15) + 1))
+		require.False(t, ok, "the first refused record")
+	})
 }

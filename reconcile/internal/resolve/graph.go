@@ -130,12 +130,17 @@ func (g *Graph) compareID(a, b uint32) int {
 // Append adds a record. ords must be in join order without duplicates (see
 // Order), nss their namespaces, and len(ords) <= MaxRecordLen. Erased
 // identities are dropped from the record; it returns how many were dropped.
-// A record left with no identity is not stored.
-func (g *Graph) Append(at int64, ords []uint32, nss []uint16) (dropped int) {
+// A record left with no identity is not stored. If the log cannot hold the
+// record (about 2^32 entries or records), Append changes nothing and returns
+// ErrFull.
+func (g *Graph) Append(at int64, ords []uint32, nss []uint16) (dropped int, err error) {
 	for _, o := range ords {
 		if g.Erased(o) {
 			dropped++
 		}
+	}
+	if len(ords) > dropped && !g.log.room(len(ords)-dropped) {
+		return 0, ErrFull
 	}
 	if dropped > 0 {
 		keepO := make([]uint32, 0, len(ords))
@@ -149,7 +154,7 @@ func (g *Graph) Append(at int64, ords []uint32, nss []uint16) (dropped int) {
 		ords, nss = keepO, keepN
 	}
 	if len(ords) == 0 {
-		return dropped
+		return dropped, nil
 	}
 	g.grow(slices.Max(ords))
 	for i, o := range ords {
@@ -164,7 +169,7 @@ func (g *Graph) Append(at int64, ords []uint32, nss []uint16) (dropped int) {
 	g.recNext = append(g.recNext, None)
 	g.attach(rec, ords)
 	g.pendRecs = append(g.pendRecs, rec)
-	return dropped
+	return dropped, nil
 }
 
 // Reserve makes room for records more records holding entries identities

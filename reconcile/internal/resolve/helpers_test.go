@@ -71,7 +71,9 @@ func link(g *Graph, at int64, ords ...uint32) {
 	ords = slices.Clone(ords)
 	nss := nssFor(ords)
 	n := g.Order(ords, nss)
-	g.Append(at, ords[:n], nss[:n])
+	if _, err := g.Append(at, ords[:n], nss[:n]); err != nil {
+		panic(err) // the tests' logs are far below the limits
+	}
 }
 
 // profiles returns the canonical profile set of a view: each profile as

@@ -1,5 +1,7 @@
 package resolve
 
+import "errors"
+
 // Records live in chunks of at most chunkSize entries; a record never spans
 // two chunks, so it is always one subslice. Chunks are only appended to; an
 // erasure rewrites a copy of each chunk it touches. A Records snapshot keeps
@@ -14,19 +16,47 @@ const (
 // MaxRecordLen is the most identities one record may hold.
 const MaxRecordLen = chunkSize
 
+// ErrFull: the log holds as many records or entries as it can address.
+var ErrFull = errors.New("resolve: record log full")
+
 // A record's start packs its chunk and offset in 32 bits, so the log holds
-// at most 1<<16 chunks: about 2^32 entries, as many as record indexes.
+// at most maxChunks chunks: about 2^32 entries. A record's index is a uint32
+// and None is no record, so it holds at most maxRecords records. append
+// checks both before it changes anything; tests lower them (SetLogLimit).
+const (
+	maxChunks  = 1 << (32 - chunkBits)
+	maxRecords = uint64(None)
+)
+
 // A record ends where the next record of its chunk starts, or at the end of
 // the chunk: no length is stored.
 type log struct {
 	at     []int64
 	start  []uint32 // chunk<<chunkBits | offset
 	chunks [][]uint32
+
+	// Limits lowered by tests; zero means maxChunks and maxRecords.
+	limChunks  int
+	limRecords uint64
 }
 
 func (l *log) len() int { return len(l.at) }
 
-// append stores a record and returns its index. len(ords) <= MaxRecordLen.
+// room reports whether append can store a record of n entries.
+func (l *log) room(n int) bool {
+	chunks, records := maxChunks, maxRecords
+	if l.limChunks > 0 {
+		chunks, records = l.limChunks, l.limRecords
+	}
+	if uint64(len(l.at)) >= records {
+		return false
+	}
+	c := len(l.chunks) - 1
+	return c >= 0 && len(l.chunks[c])+n <= chunkSize || len(l.chunks) < chunks
+}
+
+// append stores a record and returns its index. len(ords) <= MaxRecordLen,
+// and room(len(ords)) must hold.
 func (l *log) append(at int64, ords []uint32) uint32 {
 	c := len(l.chunks) - 1
 	if c < 0 || len(l.chunks[c])+len(ords) > chunkSize {
@@ -76,6 +106,14 @@ func (l *log) rewrite(i uint32, copied map[uint32]bool) []uint32 {
 		copied[c] = true
 	}
 	return l.full(i)
+}
+
+// SetLogLimit lowers how many chunks of 1<<16 entries and how many records
+// g's log may hold, so that tests can fill it. chunks must be at least 1 and
+// at most the real limit (1<<16); records at most the real limit (None).
+func (g *Graph) SetLogLimit(chunks int, records uint32) {
+	g.log.limChunks = min(max(chunks, 1), maxChunks)
+	g.log.limRecords = min(uint64(records), maxRecords)
 }
 
 // Records is a snapshot of the log: immutable, safe for concurrent readers.

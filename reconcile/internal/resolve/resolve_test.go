@@ -306,7 +306,9 @@ func TestEraseSplits(t *testing.T) {
 	// An old record replayed: the erased identity is dropped.
 	ords, nss := []uint32{10, 14, 24}, []uint16{nsCRM, nsECID, nsECID}
 	n := g.Order(ords, nss)
-	assert.Equal(t, 1, g.Append(1, ords[:n], nss[:n]))
+	dropped, err := g.Append(1, ords[:n], nss[:n])
+	require.NoError(t, err)
+	assert.Equal(t, 1, dropped)
 	v3, _ := g.Resolve()
 	assert.Equal(t, []string{"24:[14 24]"}, viewProfiles(t, v3, u))
 }
