@@ -396,10 +396,23 @@ func (ex *exporter) finish(ms []member) []member {
 	return ms
 }
 
-// compareMembers orders members by rank, then identifier.
+// compareMembers orders members by rank, then identifier. Within one
+// namespace of ECIDs, AAM UUIDs or device UUIDs, idtypes.ID.Compare orders
+// by the halves, so it compares those first and calls Compare only on a tie
+// (other namespaces have zero halves) or across namespaces.
 func compareMembers(a, b member) int {
-	if c := cmp.Compare(a.rank, b.rank); c != 0 {
-		return c
+	if a.rank != b.rank {
+		return cmp.Compare(a.rank, b.rank)
+	}
+	if a.id.Namespace() == b.id.Namespace() {
+		ahi, alo := a.id.Halves()
+		bhi, blo := b.id.Halves()
+		if ahi != bhi {
+			return cmp.Compare(ahi, bhi)
+		}
+		if alo != blo {
+			return cmp.Compare(alo, blo)
+		}
 	}
 	return a.id.Compare(b.id)
 }
