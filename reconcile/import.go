@@ -469,6 +469,7 @@ func (im *importer) finish() (Imported, error) {
 		rep.MatchRate = float64(rep.MatchedIdentities) / float64(d)
 	}
 	res := Imported{View: im.v, Audience: lk.profiles.audience(), Report: rep}
+	im.v.remember(res.Audience) // made of the view's profiles: joins take it as it is
 	res.Report.MatchedProfiles = lk.profiles.len()
 	if len(lk.toReg) == 0 {
 		return res, nil
@@ -503,5 +504,7 @@ func (im *importer) finish() (Imported, error) {
 	}
 	matched := nv.Project(lk.matched.audience())
 	rep.MatchedProfiles = int(matched.Len())
-	return Imported{View: nv, Audience: bitmap.Or(matched, nv.Project(reg.Audience())), Report: rep}, nil
+	out := bitmap.Or(matched, nv.Project(reg.Audience()))
+	nv.remember(out)
+	return Imported{View: nv, Audience: out, Report: rep}, nil
 }
