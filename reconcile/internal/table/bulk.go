@@ -151,8 +151,13 @@ func newBatch(t *Table, enc Encoder, ords []uint32, workers, n int) *batch {
 }
 
 // release hands b's scratch back for later calls, dropping the caller's
-// data and the failures counted.
+// data and the failures counted. The encoded keys are zeroed, so that pooled
+// scratch never keeps identifiers (erased ones among them) readable in memory.
 func (b *batch) release() {
+	for c := range b.seq {
+		clear(b.seq[c][:cap(b.seq[c])])
+		b.seq[c] = b.seq[c][:0]
+	}
 	b.t, b.enc, b.ords = nil, nil, nil
 	b.base, b.future = 0, 0
 	clear(b.cfail)
@@ -449,7 +454,7 @@ func (t *Table) LookupMany(n int, enc Encoder, ords []uint32, workers int) int {
 	for range workers {
 		g.Go(func() error {
 			l := lookups.Get().(*looker)
-			defer lookups.Put(l)
+			defer l.release()
 			k := 0
 			for lo := int(next.Add(lookupBlock) - lookupBlock); lo < n; lo = int(next.Add(lookupBlock) - lookupBlock) {
 				k += l.lookup(t, enc, ords, lo, min(n, lo+lookupBlock))
@@ -473,6 +478,12 @@ const lookupGroup = 16
 // looker is the scratch of one LookupMany worker: the keys of a group.
 type looker struct {
 	buf []byte
+}
+
+// release zeroes l's keys, as batch.release does, and hands l back.
+func (l *looker) release() {
+	clear(l.buf[:cap(l.buf)])
+	lookups.Put(l)
 }
 
 // lookups keeps lookers for later LookupMany calls.
