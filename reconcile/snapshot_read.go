@@ -1,7 +1,6 @@
 package reconcile
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/binary"
 	"errors"
@@ -196,15 +195,14 @@ func (s *snapReader) readSection() error {
 		return s.fail(name, start+4, ErrCorrupt, "section length %d over the limit of %d", length, snapMaxSection)
 	}
 	s.at = s.off
-	var buf bytes.Buffer // grows as the bytes arrive, not on the word of length
-	got, err := buf.ReadFrom(io.LimitReader(s.r, int64(length)))
-	s.pay = buf.Bytes()
+	var err error
+	s.pay, err = s.payload(length)
 	s.crc = crc32.Update(s.crc, castagnoli, s.pay)
-	s.off += got
-	if err != nil {
+	s.off += int64(len(s.pay))
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
 		return s.readErr(name, err)
 	}
-	if uint64(got) < length {
+	if got := uint64(len(s.pay)); got < length {
 		return s.fail(name, s.off, ErrCorrupt, "truncated: %d of %d payload bytes", got, length)
 	}
 	var c [4]byte
@@ -215,6 +213,23 @@ func (s *snapReader) readSection() error {
 		return s.fail(name, s.off-4, ErrCorrupt, "checksum %#08x of the payload, computed %#08x", want, have)
 	}
 	return nil
+}
+
+// payload reads a section's n payload bytes, or as many as there are. It
+// allocates as the bytes arrive, not on the word of n: first as many as the
+// snapshot has given so far (at least 64 KiB), then doubling, so a length a
+// hostile input claims costs at most about twice the bytes it holds, while
+// the sections of a real snapshot mostly get one allocation of their size.
+func (s *snapReader) payload(n uint64) ([]byte, error) {
+	p := make([]byte, 0, min(n, max(64<<10, uint64(s.off))))
+	for {
+		m, err := io.ReadFull(s.r, p[len(p):min(uint64(cap(p)), n)]) // Grow may give more
+		p = p[:len(p)+m]
+		if err != nil || uint64(len(p)) == n {
+			return p, err
+		}
+		p = slices.Grow(p, int(min(n-uint64(len(p)), uint64(len(p)))))
+	}
 }
 
 // cursor reads the fields of a payload. The first field it cannot read sets
