@@ -11,6 +11,7 @@ import (
 	"github.com/idbits/idbits/bitmap"
 	"github.com/idbits/idbits/idtypes"
 	"github.com/idbits/idbits/reconcile/idfile"
+	"github.com/idbits/idbits/reconcile/internal/table"
 )
 
 // ExportOptions configure Export and WriteExport. The zero value exports
@@ -359,10 +360,36 @@ func (ex *exporter) collect(p uint32, ms []member) []member {
 // decode sets the identifier of each member of ms, or the zero ID if it
 // was erased since it was collected.
 func (ex *exporter) decode(ms []member) {
-	d := ex.v.dict
+	t := ex.v.dict.tab()
 	for i := range ms {
-		ms[i].id, _ = d.ID(ms[i].ord)
+		key, _, st := t.Key(ms[i].ord)
+		if st != table.OK {
+			ms[i].id = idtypes.ID{}
+			continue
+		}
+		ms[i].id = decodeExportKey(key)
 	}
+}
+
+// decodeExportKey decodes a dictionary key as Dictionary.ID does. The key
+// of an ECID or AAM UUID (its namespace as a tag byte, then its halves as 8
+// bytes each, big-endian) it builds directly from the halves, the commonest
+// export, without the general decoder. A key that does not decode gives the
+// zero ID.
+func decodeExportKey(key []byte) idtypes.ID {
+	if len(key) == 17 {
+		if ns := idtypes.Namespace(key[0]); ns == idtypes.ECID || ns == idtypes.AAMUUID {
+			id, err := idtypes.FromHalves(ns, binary.BigEndian.Uint64(key[1:9]), binary.BigEndian.Uint64(key[9:17]))
+			if err == nil {
+				return id
+			}
+		}
+	}
+	var id idtypes.ID
+	if err := id.UnmarshalBinary(key); err != nil {
+		return idtypes.ID{} // unreachable: the key came from AppendBinary
+	}
+	return id
 }
 
 // finish orders the decoded candidates of one profile, in place, dropping

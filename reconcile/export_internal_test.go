@@ -58,3 +58,36 @@ func TestSortByText(t *testing.T) {
 		require.Equal(t, want, got, "n=%d", n)
 	}
 }
+
+// TestDecodeExportKey checks the export's key decoder against
+// idtypes.ID.UnmarshalBinary, on identifiers of every kind and on keys that
+// do not decode.
+func TestDecodeExportKey(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(5, 6))
+	ids := []idtypes.ID{
+		idtypes.MustParse(idtypes.ECID, "00000000000000000000000000000000000000"),
+		idtypes.MustParse(idtypes.ECID, "92233720368547758079223372036854775807"),
+		idtypes.MustParse(idtypes.AAMUUID, "07955261652886032950143702505894272138"),
+		idtypes.MustParse(idtypes.CRMID, "customer-1"),
+		idtypes.MustParse(idtypes.Email, "a@example.com"),
+		idtypes.MustParse(idtypes.GAID, "38400000-8cf0-11bd-b23e-10b96e40000d"),
+	}
+	for range 100 {
+		id, err := idtypes.FromHalves(idtypes.ECID, rnd.Uint64()>>1, rnd.Uint64()>>1)
+		require.NoError(t, err)
+		ids = append(ids, id)
+	}
+	for _, id := range ids {
+		key, err := id.AppendBinary(nil)
+		require.NoError(t, err)
+		var want idtypes.ID
+		require.NoError(t, want.UnmarshalBinary(key))
+		require.Equal(t, want, decodeExportKey(key), "key of %v", id)
+	}
+	// An ECID key whose half is out of range, and keys too short.
+	bad := append([]byte{byte(idtypes.ECID)}, make([]byte, 16)...)
+	bad[1] = 0xff
+	for _, key := range [][]byte{bad, nil, {byte(idtypes.ECID)}} {
+		require.False(t, decodeExportKey(key).IsValid(), "key %x", key)
+	}
+}
