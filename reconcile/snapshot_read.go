@@ -217,11 +217,11 @@ func (s *snapReader) readSection() error {
 
 // payload reads a section's n payload bytes, or as many as there are. It
 // allocates as the bytes arrive, not on the word of n: first as many as the
-// snapshot has given so far (at least 64 KiB), then doubling, so a length a
+// snapshot has given so far (at least 4 KiB), then doubling, so a length a
 // hostile input claims costs at most about twice the bytes it holds, while
 // the sections of a real snapshot mostly get one allocation of their size.
 func (s *snapReader) payload(n uint64) ([]byte, error) {
-	p := make([]byte, 0, min(n, max(64<<10, uint64(s.off))))
+	p := make([]byte, 0, min(n, max(4<<10, uint64(s.off))))
 	for {
 		m, err := io.ReadFull(s.r, p[len(p):min(uint64(cap(p)), n)]) // Grow may give more
 		p = p[:len(p)+m]
