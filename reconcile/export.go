@@ -290,6 +290,7 @@ func (ex *exporter) count(a bitmap.Audience) ExportReport {
 // and only then orders and yields each profile's identifiers.
 func (ex *exporter) each(a bitmap.Audience, yield func(idtypes.ID) bool) {
 	var ms []member
+	var sc exportScratch
 	ends := make([]int, 0, exportGroup)
 	buf := make([]uint32, 4096)
 	for batch := range a.Batches(buf) {
@@ -304,7 +305,7 @@ func (ex *exporter) each(a bitmap.Audience, yield func(idtypes.ID) bool) {
 			ex.decode(ms)
 			start := 0
 			for _, end := range ends {
-				for _, m := range ex.finish(ms[start:end]) {
+				for _, m := range ex.finish(ms[start:end], &sc) {
 					if !yield(m.id) {
 						return
 					}
@@ -324,7 +325,8 @@ func (ex *exporter) members(p uint32, ms []member) []member {
 	n := len(ms)
 	ms = ex.collect(p, ms)
 	ex.decode(ms[n:])
-	return append(ms[:n], ex.finish(ms[n:])...)
+	var sc exportScratch
+	return append(ms[:n], ex.finish(ms[n:], &sc)...)
 }
 
 // collect appends to ms the candidates of profile p, undecoded: its
@@ -395,7 +397,7 @@ func decodeExportKey(key []byte) idtypes.ID {
 // finish orders the decoded candidates of one profile, in place, dropping
 // those erased meanwhile, and returns what the profile exports: all of
 // them, or with ex.one the first.
-func (ex *exporter) finish(ms []member) []member {
+func (ex *exporter) finish(ms []member, sc *exportScratch) []member {
 	k := 0
 	for _, m := range ms {
 		if m.id.IsValid() {
@@ -415,12 +417,56 @@ func (ex *exporter) finish(ms []member) []member {
 			}
 		}
 	default:
-		slices.SortFunc(ms, compareMembers)
+		sc.sort(ms)
 	}
 	if ex.one && len(ms) > 1 {
 		ms = ms[:1]
 	}
 	return ms
+}
+
+// exportScratch is room to sort the members of large profiles.
+type exportScratch struct {
+	keys []memberKey
+	tmp  []member
+}
+
+// memberKey is the sort key of a member: small and pointer-free, so that
+// sorting moves less than the members themselves.
+type memberKey struct {
+	hi, lo uint64
+	rank   int32
+	i      int32 // index in the members
+}
+
+// sort sorts ms as compareMembers does, through keys: rank, then the
+// halves when the namespaces match, then compareMembers on a tie.
+func (sc *exportScratch) sort(ms []member) {
+	sc.keys = sc.keys[:0]
+	for i, m := range ms {
+		hi, lo := m.id.Halves()
+		sc.keys = append(sc.keys, memberKey{hi: hi, lo: lo, rank: m.rank, i: int32(i)})
+	}
+	slices.SortFunc(sc.keys, func(a, b memberKey) int {
+		if a.rank != b.rank {
+			return cmp.Compare(a.rank, b.rank)
+		}
+		ma, mb := &ms[a.i], &ms[b.i]
+		if ma.id.Namespace() == mb.id.Namespace() {
+			if a.hi != b.hi {
+				return cmp.Compare(a.hi, b.hi)
+			}
+			if a.lo != b.lo {
+				return cmp.Compare(a.lo, b.lo)
+			}
+		}
+		return ma.id.Compare(mb.id)
+	})
+	sc.tmp = append(sc.tmp[:0], ms...)
+	for j, k := range sc.keys {
+		ms[j] = sc.tmp[k.i]
+	}
+	clear(sc.tmp) // drop the strings the copies hold
 }
 
 // compareMembers orders members by rank, then identifier. Within one

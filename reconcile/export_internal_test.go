@@ -91,3 +91,34 @@ func TestDecodeExportKey(t *testing.T) {
 		require.False(t, decodeExportKey(key).IsValid(), "key %x", key)
 	}
 }
+
+// TestExportFinishOrder checks the order finish gives profiles of every
+// size, small (insertion sort) and large (sort by keys), against
+// compareMembers, with ranks and namespaces mixed and equal halves.
+func TestExportFinishOrder(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(7, 8))
+	ex := &exporter{}
+	var sc exportScratch
+	for _, n := range []int{0, 1, 2, 12, 13, 50, 300} {
+		ms := make([]member, 0, n)
+		for range n {
+			var id idtypes.ID
+			var err error
+			switch rnd.IntN(3) {
+			case 0:
+				id, err = idtypes.Parse(idtypes.CRMID, fmt.Sprint("c", rnd.IntN(20)))
+			default:
+				id, err = idtypes.FromHalves(idtypes.ECID, rnd.Uint64N(3), rnd.Uint64N(4))
+			}
+			require.NoError(t, err)
+			ms = append(ms, member{rank: int32(rnd.IntN(2)), ord: uint32(len(ms)), id: id})
+		}
+		want := slices.Clone(ms)
+		slices.SortStableFunc(want, compareMembers)
+		got := ex.finish(slices.Clone(ms), &sc)
+		require.Len(t, got, n)
+		for i := range got {
+			require.Zero(t, compareMembers(want[i], got[i]), "n=%d at %d: %v, want %v", n, i, got[i].id, want[i].id)
+		}
+	}
+}
