@@ -360,21 +360,27 @@ func (fx *e2eFixture) e2eGraph(tb testing.TB) (*reconcile.Graph, *reconcile.View
 	return fx.graph, fx.view
 }
 
+// newE2ENaive builds a naive graph of the world's records.
+func (fx *e2eFixture) newE2ENaive() *naiveGraph {
+	g := newNaiveGraph()
+	texts := fx.e2eTexts()
+	var rec []string
+	for r := range fx.recs.len() {
+		rec = rec[:0]
+		for _, i := range fx.recs.record(r) {
+			rec = append(rec, texts[i])
+		}
+		g.link(rec)
+	}
+	return g
+}
+
 // e2eNaive returns the naive graph of the fixture's records and its view,
 // building them on first use.
 func (fx *e2eFixture) e2eNaive(tb testing.TB) (*naiveGraph, map[string]uint32) {
 	fx.naiveOnce.Do(func() {
 		start := time.Now()
-		g := newNaiveGraph()
-		texts := fx.e2eTexts()
-		var rec []string
-		for r := range fx.recs.len() {
-			rec = rec[:0]
-			for _, i := range fx.recs.record(r) {
-				rec = append(rec, texts[i])
-			}
-			g.link(rec)
-		}
+		g := fx.newE2ENaive()
 		fx.naive, fx.naiveView = g, g.view()
 		tb.Logf("naive graph of %d identities: built in %v", len(fx.naiveView), time.Since(start).Round(time.Millisecond))
 	})
