@@ -1,7 +1,6 @@
 package bench_test
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -223,7 +222,7 @@ func TestLineKindFlawString(t *testing.T) {
 	}
 	assert.Equal(t, []string{"length", "character", "range", "blocked", "empty", "email", "namespace", "too long", "Flaw(9)"}, names)
 	assert.Equal(t, "Flaw(0)", bench.Flaw(0).String())
-	assert.True(t, errors.Is(idtypes.ErrSyntax, flawErr[bench.FlawLength]))
+	assert.ErrorIs(t, flawErr[bench.FlawLength], idtypes.ErrSyntax)
 }
 
 // FuzzWorld generates small worlds and segments from any configuration,

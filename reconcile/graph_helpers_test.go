@@ -94,8 +94,7 @@ func randomRecords(rnd *rand.Rand, n, pool int) []Record {
 // programmer would write, used as the specification with no rules.
 func naiveProfiles(recs []Record) []string {
 	parent := map[string]string{}
-	var find func(string) string
-	find = func(x string) string {
+	find := func(x string) string {
 		if _, ok := parent[x]; !ok {
 			parent[x] = x
 		}

@@ -228,7 +228,7 @@ func changed(before, after []string) []uint32 {
 	for _, p := range before {
 		if !slices.Contains(after, p) {
 			var k uint32
-			fmt.Sscan(p[:len(p)-len(p)+indexColon(p)], &k)
+			fmt.Sscan(p[:indexColon(p)], &k)
 			out = append(out, k)
 		}
 	}
