@@ -156,6 +156,33 @@ func ExampleID_MarshalBinary() {
 	// true true
 }
 
+// A key from another process names its custom namespace by code. Decoding
+// never declares it: KeyCode vets the key and names the namespace, so the
+// program decides what to declare.
+func ExampleKeyCode() {
+	key := []byte("\xff\x0bpartner-uidP-42")
+	var id idtypes.ID
+	err := id.UnmarshalBinary(key)
+	fmt.Println(errors.Is(err, idtypes.ErrNamespace))
+
+	code, err := idtypes.KeyCode(key)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if code == "partner-uid" { // a namespace this program expects
+		if _, err := idtypes.DeclareNamespace("Partner-UID"); err != nil {
+			fmt.Println(err)
+			return
+		}
+	}
+	err = id.UnmarshalBinary(key)
+	fmt.Println(code, id.Text(), err)
+	// Output:
+	// true
+	// partner-uid Partner-UID:P-42 <nil>
+}
+
 func ExampleID_MarshalText() {
 	type visit struct {
 		Visitor idtypes.ID `json:"visitor"`

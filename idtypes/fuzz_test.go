@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -212,6 +213,9 @@ func FuzzCompare(f *testing.F) {
 		if (x == y) != bytes.Equal(kx, ky) {
 			t.Fatalf("%v == %v is %v, but their keys %x and %x", x.Text(), y.Text(), x == y, kx, ky)
 		}
+		if got, want := idtypes.CompareKeys(kx, ky), x.Compare(y); got != want {
+			t.Fatalf("CompareKeys(%x, %x) = %d, want %d as ID.Compare", kx, ky, got, want)
+		}
 	})
 }
 
@@ -247,6 +251,15 @@ func FuzzParseText(f *testing.F) {
 	})
 }
 
+// errorReason is the sentinel a *ParseError wraps.
+func errorReason(err error) error {
+	var pe *idtypes.ParseError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
 func FuzzUnmarshalBinary(f *testing.F) {
 	for _, id := range sampleIDs(f) {
 		key, _ := id.MarshalBinary()
@@ -257,13 +270,35 @@ func FuzzUnmarshalBinary(f *testing.F) {
 	f.Add([]byte("\xff\x0bfuzz-customv"))
 	f.Add([]byte("\xff\x06fuzz-xv"))
 	f.Fuzz(func(t *testing.T, b []byte) {
+		declared := slices.Collect(idtypes.CustomNamespaces())
+		code, codeErr := idtypes.KeyCode(b)
 		var id idtypes.ID
-		if err := id.UnmarshalBinary(b); err != nil {
+		err := id.UnmarshalBinary(b)
+		if now := slices.Collect(idtypes.CustomNamespaces()); !slices.Equal(now, declared) {
+			t.Fatalf("decoding %q declared a namespace: %v, was %v", b, now, declared)
+		}
+		// KeyCode accepts what UnmarshalBinary accepts, and keys of
+		// undeclared namespaces, nothing else.
+		if codeErr != nil {
+			checkError(t, codeErr)
+			if errors.Is(codeErr, idtypes.ErrNamespace) {
+				t.Fatalf("KeyCode(%q) = %v", b, codeErr)
+			}
+			if !errors.Is(err, errorReason(codeErr)) {
+				t.Fatalf("KeyCode(%q) = %v, but UnmarshalBinary = %v", b, codeErr, err)
+			}
+		} else if _, nsErr := idtypes.ParseNamespace(code); len(b) > 0 && (nsErr == nil) != (err == nil) {
+			t.Fatalf("KeyCode(%q) = %q (ParseNamespace: %v), but UnmarshalBinary = %v", b, code, nsErr, err)
+		}
+		if err != nil {
 			checkError(t, err)
 			if id != (idtypes.ID{}) {
 				t.Fatalf("UnmarshalBinary(%q) set %#v with an error", b, id)
 			}
 			return
+		}
+		if want := strings.ToLower(id.Namespace().String()); len(b) > 0 && code != want {
+			t.Fatalf("KeyCode(%q) = %q, want %q", b, code, want)
 		}
 		key, err := id.AppendBinary(nil)
 		if err != nil || !bytes.Equal(key, b) {

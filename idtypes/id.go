@@ -1,6 +1,7 @@
 package idtypes
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/binary"
 	"math"
@@ -299,7 +300,9 @@ func (id ID) Compare(o ID) int {
 //	  CRMID, Email, Phone: the normalized text
 //	tag 0xFF, a length byte n, the n-byte lower-case custom code, the text.
 //
-// The zero ID has the empty key.
+// The zero ID has the empty key. No key starts with a zero byte. Other
+// packages must not parse keys: KeyCode, CompareKeys and UnmarshalBinary
+// tell them what they need.
 const tagCustom = 0xFF
 
 // AppendBinary appends the binary key of id to b. Keys are canonical: two IDs
@@ -307,7 +310,11 @@ const tagCustom = 0xFF
 // bytes for ECIDs, AAM UUIDs, IDFAs and GAIDs, 32 bytes for SHA-256 hashes, or
 // the text of other declared values; a custom namespace writes its code into
 // the key, so keys mean the same in every process. The zero ID gives an
-// empty key. The error is always nil.
+// empty key, and no key starts with a zero byte, so a table of keys can hold
+// entries of its own that start with one. The error is always nil.
+//
+// The layout is this package's: read keys with [ID.UnmarshalBinary],
+// [KeyCode] and [CompareKeys] rather than by hand.
 func (id ID) AppendBinary(b []byte) ([]byte, error) {
 	if id.ns == 0 {
 		return b, nil
@@ -338,8 +345,10 @@ func (id ID) MarshalBinary() ([]byte, error) {
 
 // UnmarshalBinary sets id from a binary key made by [ID.AppendBinary]. It
 // checks the key fully and accepts only canonical keys; an empty key gives
-// the zero ID. A custom code that this process has not declared yet is
-// declared, so decoding untrusted keys can fill the namespace registry.
+// the zero ID. The key of a custom namespace this process has not declared
+// is an error (ErrNamespace): decoding never declares a namespace, so keys
+// from an untrusted source cannot fill the registry. To vet such keys before
+// declaring their namespaces, use [KeyCode]. On error id is unchanged.
 func (id *ID) UnmarshalBinary(b []byte) error {
 	v, err := decodeKey(b)
 	if err != nil {
@@ -349,62 +358,173 @@ func (id *ID) UnmarshalBinary(b []byte) error {
 	return nil
 }
 
+// KeyCode checks a binary key as [ID.UnmarshalBinary] does and returns the
+// code of its namespace in lower case, as the key holds it: "ecid",
+// "email_lc_sha256", or the code of a custom namespace, such as
+// "loyaltynumber". Unlike UnmarshalBinary it accepts the key of a custom
+// namespace this process has not declared, and like it, it declares
+// nothing: a program can vet keys from an untrusted source, and learn which
+// namespaces they need, before it declares any. The empty key (the zero ID)
+// gives "".
+//
+// For a key that KeyCode accepts, UnmarshalBinary succeeds exactly when
+// ParseNamespace(code) does. Errors are the *ParseError values
+// UnmarshalBinary returns, but never ErrNamespace.
+func KeyCode(key []byte) (string, error) {
+	if len(key) == 0 {
+		return "", nil
+	}
+	ns, code, v, err := splitKey(key)
+	if err != nil {
+		return "", parseError(0, string(key), err)
+	}
+	if code == nil {
+		if _, err := decodeValue(ns, v); err != nil {
+			return "", parseError(ns, string(key), err)
+		}
+		return foldedStandard[ns], nil
+	}
+	if _, err := decodeValue(CRMID, v); err != nil {
+		return "", parseError(0, string(key), err)
+	}
+	return string(code), nil
+}
+
+// CompareKeys returns -1, 0 or +1 as the identifier whose binary key is a
+// sorts before, with or after the one whose key is b, in the order of
+// [ID.Compare]; the empty key is the zero ID. It neither decodes nor checks
+// the keys, does not need their namespaces to be declared and does not
+// allocate: it is the comparison of a table that holds keys rather than IDs.
+// Keys that are not valid sort in some order consistent with the others.
+func CompareKeys(a, b []byte) int {
+	ca, va, oka := customKey(a)
+	cb, vb, okb := customKey(b)
+	switch {
+	case !oka && !okb:
+		// The tag is the standard namespace, then integers big-endian,
+		// raw hash bytes or the text: bytes sort as the IDs do.
+		return bytes.Compare(a, b)
+	case !oka:
+		return -1 // the zero ID and standard namespaces come first
+	case !okb:
+		return 1
+	}
+	// Custom namespaces sort by lower-case code, as the key holds it.
+	if c := bytes.Compare(ca, cb); c != 0 {
+		return c
+	}
+	return bytes.Compare(va, vb)
+}
+
+// customKey returns the code and value of a key that starts like the key of
+// a custom namespace, without checking them.
+func customKey(b []byte) (code, value []byte, ok bool) {
+	if len(b) < 2 || b[0] != tagCustom || len(b)-2 < int(b[1]) {
+		return nil, nil, false
+	}
+	n := 2 + int(b[1])
+	return b[2:n], b[n:], true
+}
+
+// foldedStandard holds the standard codes in lower case.
+var foldedStandard = func() (f [numStandard + 1]string) {
+	for ns := ECID; ns <= numStandard; ns++ {
+		f[ns] = strings.ToLower(standardCodes[ns])
+	}
+	return f
+}()
+
 func decodeKey(b []byte) (ID, error) {
 	if len(b) == 0 {
 		return ID{}, nil
 	}
-	tag, rest := b[0], b[1:]
-	fail := func(ns Namespace, err error) (ID, error) {
+	ns, code, v, err := splitKey(b)
+	if err != nil {
+		return ID{}, parseError(0, string(b), err)
+	}
+	if code == nil {
+		id, err := decodeValue(ns, v)
+		if err != nil {
+			return ID{}, parseError(ns, string(b), err)
+		}
+		return id, nil
+	}
+	ns, declared := lookupNamespace(string(code)) // ns is 0 if not declared
+	id, err := decodeValue(CRMID, v)              // custom values are checked as CRM IDs are
+	if err != nil {
 		return ID{}, parseError(ns, string(b), err)
 	}
-	if tag == tagCustom {
-		if len(rest) < 1 {
-			return fail(0, ErrSyntax)
-		}
-		n := 1 + int(rest[0]) // int: a byte sum would wrap at 255
-		if len(rest) < n {
-			return fail(0, ErrSyntax)
-		}
-		code := string(rest[1:n])
-		if !validCode(code) || code != strings.ToLower(code) {
-			return fail(0, ErrSyntax)
-		}
-		ns, err := DeclareNamespace(code)
-		if err != nil {
-			return fail(0, errorReason(err))
-		}
-		if ns <= numStandard {
-			return fail(0, ErrSyntax) // a standard code is written as its tag
-		}
-		return decodeText(ns, string(rest[n:]), b)
+	if !declared {
+		return ID{}, parseError(0, string(b), ErrNamespace)
 	}
-	if tag == 0 || tag > numStandard {
-		return fail(0, ErrSyntax)
-	}
-	ns := Namespace(tag)
-	switch ns.kind() {
-	case kindHalves, kindUUID:
-		if len(rest) != 16 {
-			return fail(ns, ErrSyntax)
-		}
-		return FromHalves(ns, binary.BigEndian.Uint64(rest), binary.BigEndian.Uint64(rest[8:]))
-	case kindHash:
-		if len(rest) != hashLen {
-			return fail(ns, ErrSyntax)
-		}
-		return ID{ns: ns, s: string(rest)}, nil
-	}
-	return decodeText(ns, string(rest), b)
+	id.ns = ns
+	return id, nil
 }
 
-// decodeText checks that v is the canonical text of a value of ns.
-func decodeText(ns Namespace, v string, key []byte) (ID, error) {
-	id, err := Parse(ns, v)
-	if err != nil {
-		return ID{}, parseError(ns, string(key), errorReason(err))
+// splitKey checks the header of the non-empty key b. It returns the
+// standard namespace of the tag, or for a custom namespace zero and its
+// code (valid, lower-case, not a standard code), and the value's bytes. The
+// error is the reason alone.
+func splitKey(b []byte) (ns Namespace, code, value []byte, err error) {
+	tag, rest := b[0], b[1:]
+	if tag != tagCustom {
+		if tag == 0 || tag > numStandard {
+			return 0, nil, nil, ErrSyntax
+		}
+		return Namespace(tag), nil, rest, nil
 	}
-	if id.s != v {
-		return ID{}, parseError(ns, string(key), ErrSyntax)
+	if len(rest) < 1 {
+		return 0, nil, nil, ErrSyntax
+	}
+	n := 1 + int(rest[0]) // int: a byte sum would wrap at 255
+	if len(rest) < n {
+		return 0, nil, nil, ErrSyntax
+	}
+	code = rest[1:n]
+	if !validCode(string(code)) || isStandardCode(code) {
+		return 0, nil, nil, ErrSyntax // a standard code is written as its tag
+	}
+	for _, c := range code {
+		if 'A' <= c && c <= 'Z' {
+			return 0, nil, nil, ErrSyntax
+		}
+	}
+	return 0, code, rest[n:], nil
+}
+
+// isStandardCode reports whether code is a standard code in any case.
+func isStandardCode(code []byte) bool {
+	for ns := ECID; ns <= numStandard; ns++ {
+		if len(code) == len(foldedStandard[ns]) && strings.EqualFold(string(code), foldedStandard[ns]) {
+			return true
+		}
+	}
+	return false
+}
+
+// decodeValue checks that v is the canonical value, in a key, of an ID of
+// the standard namespace ns, and returns the ID. The error is the reason
+// alone.
+func decodeValue(ns Namespace, v []byte) (ID, error) {
+	switch ns.kind() {
+	case kindHalves, kindUUID:
+		if len(v) != 16 {
+			return ID{}, ErrSyntax
+		}
+		id, err := FromHalves(ns, binary.BigEndian.Uint64(v), binary.BigEndian.Uint64(v[8:]))
+		return id, errorReason(err)
+	case kindHash:
+		if len(v) != hashLen {
+			return ID{}, ErrSyntax
+		}
+		return ID{ns: ns, s: string(v)}, nil
+	}
+	id, err := Parse(ns, string(v))
+	if err != nil {
+		return ID{}, errorReason(err)
+	}
+	if id.s != string(v) {
+		return ID{}, ErrSyntax
 	}
 	return id, nil
 }

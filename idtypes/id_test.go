@@ -2,6 +2,7 @@ package idtypes_test
 
 import (
 	"bytes"
+	"cmp"
 	"encoding"
 	"encoding/json"
 	"errors"
@@ -377,24 +378,95 @@ func TestUnmarshalBinaryInvalid(t *testing.T) {
 		if !errors.Is(err, tc.err) {
 			t.Errorf("%s: UnmarshalBinary(%q) = %v, %v; want %v", tc.name, tc.key, id.Text(), err, tc.err)
 		}
+		if code, err := idtypes.KeyCode(tc.key); !errors.Is(err, tc.err) {
+			t.Errorf("%s: KeyCode(%q) = %q, %v; want %v", tc.name, tc.key, code, err, tc.err)
+		}
 		if id != idtypes.MustParse(idtypes.CRMID, "unchanged") {
 			t.Errorf("%s: UnmarshalBinary changed the ID on error to %v", tc.name, id.Text())
 		}
 	}
 }
 
-func TestUnmarshalBinaryDeclares(t *testing.T) {
+// TestUnmarshalBinaryUndeclared checks that decoding a key never declares
+// its namespace: the key of a custom namespace this process has not
+// declared fails with ErrNamespace and leaves the registry as it was, while
+// KeyCode accepts it and names the code.
+func TestUnmarshalBinaryUndeclared(t *testing.T) {
 	const code = "test-portable-key"
 	if _, err := idtypes.ParseNamespace(code); err == nil {
 		t.Fatalf("%s is already declared", code)
 	}
-	var id idtypes.ID
-	if err := id.UnmarshalBinary(append([]byte{0xff, byte(len(code))}, code+"member-7"...)); err != nil {
-		t.Fatal(err)
+	key := append([]byte{0xff, byte(len(code))}, code+"member-7"...)
+	before := slices.Collect(idtypes.CustomNamespaces())
+	unchanged := idtypes.MustParse(idtypes.CRMID, "unchanged")
+	id := unchanged
+	err := id.UnmarshalBinary(key)
+	var pe *idtypes.ParseError
+	if !errors.Is(err, idtypes.ErrNamespace) || !errors.As(err, &pe) || pe.Input != string(key) {
+		t.Errorf("UnmarshalBinary(%q) = %v; want a *ParseError of the key wrapping ErrNamespace", key, err)
 	}
-	ns, err := idtypes.ParseNamespace(code)
-	if err != nil || id.Namespace() != ns || id.String() != "member-7" {
-		t.Errorf("decoded %v (namespace %v, %v); want %s:member-7 declared", id.Text(), ns, err, code)
+	if id != unchanged {
+		t.Errorf("UnmarshalBinary changed the ID on error to %v", id.Text())
+	}
+	if after := slices.Collect(idtypes.CustomNamespaces()); !slices.Equal(after, before) {
+		t.Errorf("UnmarshalBinary declared a namespace: %v, was %v", after, before)
+	}
+	if _, err := idtypes.ParseNamespace(code); !errors.Is(err, idtypes.ErrNamespace) {
+		t.Errorf("UnmarshalBinary declared %s", code)
+	}
+
+	if got, err := idtypes.KeyCode(key); got != code || err != nil {
+		t.Errorf("KeyCode(%q) = %q, %v; want %q", key, got, err, code)
+	}
+	if after := slices.Collect(idtypes.CustomNamespaces()); !slices.Equal(after, before) {
+		t.Errorf("KeyCode declared a namespace: %v, was %v", after, before)
+	}
+
+	// Once the program declares the namespace, the same key decodes.
+	ns := mustDeclare(t, "Test-Portable-Key")
+	if err := id.UnmarshalBinary(key); err != nil || id != idtypes.MustParse(ns, "member-7") {
+		t.Errorf("UnmarshalBinary(%q) once declared = %v, %v; want %s:member-7", key, id.Text(), err, ns)
+	}
+}
+
+func TestKeyCode(t *testing.T) {
+	for _, id := range sampleIDs(t) {
+		key, _ := id.MarshalBinary()
+		want := strings.ToLower(id.Namespace().String())
+		if got, err := idtypes.KeyCode(key); got != want || err != nil {
+			t.Errorf("KeyCode(%x) = %q, %v; want %q", key, got, err, want)
+		}
+	}
+	if got, err := idtypes.KeyCode(nil); got != "" || err != nil {
+		t.Errorf("KeyCode(empty) = %q, %v; want \"\"", got, err)
+	}
+}
+
+func TestCompareKeys(t *testing.T) {
+	ids := append(sampleIDs(t), idtypes.ID{}, idtypes.MustParse(mustDeclare(t, "Test-Cmp-Keys"), "A-1"))
+	for _, x := range ids {
+		kx, _ := x.MarshalBinary()
+		for _, y := range ids {
+			ky, _ := y.MarshalBinary()
+			if got, want := idtypes.CompareKeys(kx, ky), x.Compare(y); got != want {
+				t.Errorf("CompareKeys(%x, %x) = %d, want %d as ID.Compare(%v, %v)", kx, ky, got, want, x.Text(), y.Text())
+			}
+		}
+	}
+	// Keys of undeclared custom namespaces compare without being declared:
+	// after every standard key, by code, then by value.
+	before := slices.Collect(idtypes.CustomNamespaces())
+	ecid, _ := idtypes.MustParse(idtypes.ECID, "20265673158980419722735089753036633573").MarshalBinary()
+	keys := [][]byte{nil, ecid, []byte("\xff\x0ctest-cmp-aaax"), []byte("\xff\x0ctest-cmp-aaay"), []byte("\xff\x0dtest-cmp-aaaa0")}
+	for i := range keys {
+		for j := range keys {
+			if got, want := idtypes.CompareKeys(keys[i], keys[j]), cmp.Compare(i, j); got != want {
+				t.Errorf("CompareKeys(%q, %q) = %d, want %d", keys[i], keys[j], got, want)
+			}
+		}
+	}
+	if after := slices.Collect(idtypes.CustomNamespaces()); !slices.Equal(after, before) {
+		t.Errorf("CompareKeys declared a namespace: %v, was %v", after, before)
 	}
 }
 
@@ -420,6 +492,8 @@ func TestAllocs(t *testing.T) {
 	gaid := idtypes.MustParse(idtypes.GAID, "38400000-8cf0-11bd-b23e-10b96e40000d")
 	crm := idtypes.MustParse(idtypes.CRMID, strings.Repeat("x", 1000))
 	long := idtypes.MustParse(mustDeclare(t, "test-allocs"), strings.Repeat("y", 1000))
+	ecidKey, _ := ecid.MarshalBinary()
+	customKey, _ := long.MarshalBinary()
 	var sink idtypes.ID
 	tests := []struct {
 		name string
@@ -441,6 +515,9 @@ func TestAllocs(t *testing.T) {
 		{"Hash(CRMID)", func() { _ = crm.Hash() }, 0},
 		{"Hash(custom)", func() { _ = long.Hash() }, 0},
 		{"Compare", func() { _ = ecid.Compare(gaid) }, 0},
+		{"CompareKeys", func() { _ = idtypes.CompareKeys(ecidKey, customKey) }, 0},
+		{"KeyCode(ECID)", func() { _, _ = idtypes.KeyCode(ecidKey) }, 0},
+		{"UnmarshalBinary(ECID)", func() { _ = sink.UnmarshalBinary(ecidKey) }, 0},
 		{"Parse(CRMID)", func() { sink, _ = idtypes.Parse(idtypes.CRMID, "AbC-123") }, 1},
 		{"Parse(Email)", func() { sink, _ = idtypes.Parse(idtypes.Email, "John.Doe@Example.com") }, 1},
 		{"Parse(Phone)", func() { sink, _ = idtypes.Parse(idtypes.Phone, "+1 (415) 555-2671") }, 1},

@@ -2,6 +2,7 @@ package idtypes
 
 import (
 	"fmt"
+	"iter"
 	"maps"
 	"strconv"
 	"strings"
@@ -272,6 +273,21 @@ func DeclareNamespace(code string) (Namespace, error) {
 	t.byCode[folded] = ns
 	registry.table.Store(t)
 	return ns, nil
+}
+
+// CustomNamespaces returns the custom namespaces declared so far, in the
+// order they were declared. It walks the registry as it was when called:
+// namespaces declared during the walk are not in it. Its length is how many
+// of the MaxCustomNamespaces a process can declare are taken.
+func CustomNamespaces() iter.Seq[Namespace] {
+	t := customTable()
+	return func(yield func(Namespace) bool) {
+		for i := range t.codes {
+			if !yield(Namespace(customBase + i)) {
+				return
+			}
+		}
+	}
 }
 
 // foldedCode returns the lower-case code of a valid namespace.

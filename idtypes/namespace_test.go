@@ -4,6 +4,7 @@ import (
 	"encoding"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -169,6 +170,23 @@ func TestNamespaceCompare(t *testing.T) {
 				t.Errorf("%v.Compare(%v) = %d, want %d", a, b, got, want)
 			}
 		}
+	}
+}
+
+func TestCustomNamespaces(t *testing.T) {
+	before := slices.Collect(idtypes.CustomNamespaces())
+	a := mustDeclare(t, "Test-Custom-List-A")
+	b := mustDeclare(t, "test-custom-list-b")
+	mustDeclare(t, "TEST-CUSTOM-LIST-A") // declared already
+	mustDeclare(t, "ECID")               // standard
+	if got, want := slices.Collect(idtypes.CustomNamespaces()), append(before, a, b); !slices.Equal(got, want) {
+		t.Errorf("CustomNamespaces() = %v, want %v", got, want)
+	}
+	for ns := range idtypes.CustomNamespaces() {
+		if !ns.IsValid() || ns.Visitor() {
+			t.Errorf("CustomNamespaces yields %v (valid %v, visitor %v)", ns, ns.IsValid(), ns.Visitor())
+		}
+		break
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -33,6 +34,9 @@ func TestRegistryFull(t *testing.T) {
 		if i == 0 {
 			first = ns
 		}
+	}
+	if n := len(slices.Collect(idtypes.CustomNamespaces())); n != idtypes.MaxCustomNamespaces {
+		t.Errorf("CustomNamespaces holds %d namespaces once full, want %d", n, idtypes.MaxCustomNamespaces)
 	}
 	if ns, err := idtypes.DeclareNamespace("one-too-many"); !errors.Is(err, idtypes.ErrNamespace) {
 		t.Errorf("declaring past the cap = %v, %v; want ErrNamespace", ns, err)
