@@ -350,6 +350,13 @@ func (id ID) MarshalBinary() ([]byte, error) {
 // from an untrusted source cannot fill the registry. To vet such keys before
 // declaring their namespaces, use [KeyCode]. On error id is unchanged.
 func (id *ID) UnmarshalBinary(b []byte) error {
+	if len(b) == 17 && b[0] >= byte(ECID) && b[0] <= byte(GAID) { // the commonest keys, inlined
+		ns, hi, lo := Namespace(b[0]), binary.BigEndian.Uint64(b[1:]), binary.BigEndian.Uint64(b[9:])
+		if ns.kind() == kindHalves && hi <= maxHalf && lo <= maxHalf || ns.kind() == kindUUID && hi|lo != 0 {
+			*id = ID{ns: ns, hi: hi, lo: lo}
+			return nil
+		}
+	}
 	v, err := decodeKey(b)
 	if err != nil {
 		return err
