@@ -1,6 +1,7 @@
 package table
 
 import (
+	"math"
 	"sync"
 	"sync/atomic"
 )
@@ -87,4 +88,25 @@ func (r *revIndex) bytes() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return len(r.pages) * revPageSize * 8
+}
+
+// Reclass sets the class of every published ordinal to to[class]. It must
+// not run alongside any other method: it is for a table that no one else
+// holds yet, such as one being loaded.
+func (t *Table) Reclass(to *[1 << 16]uint16) {
+	const classMask = uint64(math.MaxUint16) << revClassPos
+	d := t.rev.dir.Load()
+	if d == nil {
+		return
+	}
+	for _, p := range *d {
+		for i, e := range p {
+			if e&revPublished == 0 {
+				continue
+			}
+			if c := revClass(e); to[c] != c {
+				atomic.StoreUint64(&p[i], e&^classMask|uint64(to[c])<<revClassPos)
+			}
+		}
+	}
 }

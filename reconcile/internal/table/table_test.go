@@ -122,6 +122,39 @@ func TestErase(t *testing.T) {
 	assert.Equal(t, uint32(43), ord)
 }
 
+func TestReclass(t *testing.T) {
+	tab := New()
+	n := 3*revPageSize + 5 // several pages
+	for i := range n {
+		tab.Add(key(i), uint16(i%3))
+	}
+	require.True(t, tab.Erase(7))
+	var to [1 << 16]uint16
+	for c := range to {
+		to[c] = uint16(c)
+	}
+	to[1], to[2] = 0xFFF0, 1
+	tab.Reclass(&to)
+	for i := range n {
+		want := []uint16{0, 0xFFF0, 1}[i%3]
+		c, pub, erased := tab.Meta(uint32(i))
+		require.True(t, pub)
+		require.Equal(t, want, c, "ordinal %d", i)
+		require.Equal(t, i == 7, erased, "ordinal %d", i)
+		if i != 7 {
+			k, c, st := tab.Key(uint32(i))
+			require.Equal(t, OK, st)
+			require.Equal(t, key(i), k)
+			require.Equal(t, want, c)
+			o, st := tab.Lookup(key(i))
+			require.Equal(t, OK, st)
+			require.Equal(t, uint32(i), o)
+		}
+	}
+	_, pub, _ := tab.Meta(uint32(n))
+	require.False(t, pub)
+}
+
 func TestFull(t *testing.T) {
 	tab := New()
 	tab.SetLimit(3)
