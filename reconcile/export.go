@@ -373,20 +373,9 @@ func (ex *exporter) decode(ms []member) {
 	}
 }
 
-// decodeExportKey decodes a dictionary key as Dictionary.ID does. The key
-// of an ECID or AAM UUID (its namespace as a tag byte, then its halves as 8
-// bytes each, big-endian) it builds directly from the halves, the commonest
-// export, without the general decoder. A key that does not decode gives the
-// zero ID.
+// decodeExportKey decodes a dictionary key as Dictionary.ID does. A key
+// that does not decode gives the zero ID.
 func decodeExportKey(key []byte) idtypes.ID {
-	if len(key) == 17 {
-		if ns := idtypes.Namespace(key[0]); ns == idtypes.ECID || ns == idtypes.AAMUUID {
-			id, err := idtypes.FromHalves(ns, binary.BigEndian.Uint64(key[1:9]), binary.BigEndian.Uint64(key[9:17]))
-			if err == nil {
-				return id
-			}
-		}
-	}
 	var id idtypes.ID
 	if err := id.UnmarshalBinary(key); err != nil {
 		return idtypes.ID{} // unreachable: the key came from AppendBinary

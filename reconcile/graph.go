@@ -1,7 +1,6 @@
 package reconcile
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"iter"
@@ -140,18 +139,13 @@ func newGraph(d *Dictionary, rules Rules) *Graph {
 // compareOrd orders two identities canonically, as idtypes.ID.Compare does
 // (erased ones first, as the zero ID). It runs under g.mu.
 //
-// Binary keys of standard namespaces sort as their identifiers do: the tag
-// byte is the namespace, then integers big-endian or the value's bytes. So
-// it compares the stored keys, and decodes only two identifiers of custom
-// namespaces (whose keys start with the code's length, not the code) and
-// the identifiers Simulate has not added.
+// It compares the stored keys (idtypes.CompareKeys), and decodes only the
+// identifiers Simulate has not added.
 func (g *Graph) compareOrd(a, b uint32) int {
 	if len(g.tmp) == 0 {
 		ka, _, _ := g.dict.tab().Key(a)
 		kb, _, _ := g.dict.tab().Key(b)
-		if len(ka) == 0 || len(kb) == 0 || ka[0] != tagCustomKey || kb[0] != tagCustomKey {
-			return bytes.Compare(ka, kb)
-		}
+		return idtypes.CompareKeys(ka, kb)
 	}
 	return g.idOf(a).Compare(g.idOf(b))
 }
