@@ -64,7 +64,9 @@ func (g *Graph) save(path string, wrap func(io.Writer) io.Writer) (err error) {
 }
 
 // Load reads the snapshot in the file at path (see ReadGraph), and fails
-// with ErrCorrupt if bytes follow its end marker.
+// with ErrCorrupt if bytes follow its end marker. Like ReadGraph, it
+// declares the snapshot's namespaces only once all of it, to the end of
+// the file, has passed its checks.
 func Load(path string) (*Graph, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -72,7 +74,7 @@ func Load(path string) (*Graph, error) {
 	}
 	defer f.Close()
 	s := &snapReader{r: f}
-	g, err := s.graph()
+	l, err := s.check()
 	if err != nil {
 		return nil, err
 	}
@@ -83,5 +85,5 @@ func Load(path string) (*Graph, error) {
 	case err != io.EOF:
 		return nil, s.fail("end", s.off, err, "read")
 	}
-	return g, nil
+	return s.build(l)
 }

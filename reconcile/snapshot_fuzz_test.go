@@ -3,6 +3,7 @@ package reconcile_test
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/idbits/idbits/bitmap"
@@ -44,8 +45,10 @@ func snapSeeds(tb testing.TB) [][]byte {
 // FuzzReadSnapshot reads arbitrary bytes as a snapshot. With fix set, it
 // first rewrites the lengths and checksums (fixSnap), so that mutations
 // reach the parsers of the payloads. Reading must never panic; it fails with
-// a *SnapshotError matching one of the three sentinels, or gives a graph
-// whose own snapshot loads to the same graph and is written identically.
+// a *SnapshotError matching one of the three sentinels and leaves the
+// namespace registry as it was, or gives a graph whose own snapshot loads to
+// the same graph and is written identically, having declared only
+// namespaces the graph uses.
 func FuzzReadSnapshot(f *testing.F) {
 	for _, b := range snapSeeds(f) {
 		f.Add(b, false)
@@ -55,8 +58,13 @@ func FuzzReadSnapshot(f *testing.F) {
 		if fix {
 			data = fixSnap(data)
 		}
+		before := slices.Collect(idtypes.CustomNamespaces())
 		g, err := reconcile.ReadGraph(bytes.NewReader(data))
+		after := slices.Collect(idtypes.CustomNamespaces())
 		if err != nil {
+			if !slices.Equal(before, after) {
+				t.Fatalf("ReadGraph failed (%v) but declared %v", err, after[len(before):])
+			}
 			var se *reconcile.SnapshotError
 			if !errors.As(err, &se) {
 				t.Fatalf("ReadGraph error %v (%T) is not a *SnapshotError", err, err)
@@ -69,6 +77,7 @@ func FuzzReadSnapshot(f *testing.F) {
 			}
 			return
 		}
+		requireDeclaredUsed(t, g, after[len(before):])
 		b1 := snapBytes(t, g)
 		g2, err := reconcile.ReadGraph(bytes.NewReader(b1))
 		if err != nil {
@@ -79,4 +88,24 @@ func FuzzReadSnapshot(f *testing.F) {
 			t.Fatalf("snapshots of the same graph differ")
 		}
 	})
+}
+
+// requireDeclaredUsed checks that every namespace of declared is one the
+// rules or an ordinal (erased or not) of g use.
+func requireDeclaredUsed(tb testing.TB, g *reconcile.Graph, declared []idtypes.Namespace) {
+	tb.Helper()
+	used := make(map[idtypes.Namespace]bool)
+	r := g.Rules()
+	for _, ns := range slices.Concat(r.Unique, r.Priority) {
+		used[ns] = true
+	}
+	d := g.Dictionary()
+	for o := range uint32(d.Len()) {
+		used[d.NamespaceOf(o)] = true
+	}
+	for _, ns := range declared {
+		if !used[ns] {
+			tb.Fatalf("loading declared %v, which the graph does not use", ns)
+		}
+	}
 }

@@ -34,12 +34,18 @@ import (
 // hostile input cannot make it allocate much more than its own size. It
 // holds the whole snapshot in memory while it loads.
 //
-// The custom namespaces a snapshot lists are declared
-// (idtypes.DeclareNamespace) only after every section has passed its
-// checksum, the snapshot its end marker and the namespace table its own
-// checks, so a corrupt or truncated snapshot declares none. A snapshot whose
-// checksums are right but whose identifiers, records or audiences are invalid
-// (one crafted to be so) fails after the declaration.
+// ReadGraph checks the whole snapshot (every section, namespace, key,
+// tombstone, record and catalog audience) before it declares any namespace,
+// and then declares (idtypes.DeclareNamespace) exactly the custom namespaces
+// the snapshot's rules and identifiers use that this process has not
+// declared yet. A snapshot that fails, however it was crafted, leaves the
+// namespace registry as it was, and so does one that needs more custom
+// namespaces than the registry has room left for (ErrCorrupt joined with
+// idtypes.ErrNamespace). Two failures come after declaring: if other
+// goroutines fill the registry while ReadGraph runs, declaring can fail
+// half-way; and records that overflow the record log a graph can hold (some
+// 2^32 identities in records, tens of GiB of snapshot) are found only as
+// the graph is built.
 //
 // Loading resolves every record again when the graph's first View is taken.
 //
@@ -304,10 +310,22 @@ func (c *cursor) done() error {
 
 // snapLoad is what a reader has learned so far.
 type snapLoad struct {
-	nss   []idtypes.Namespace            // by index
-	known map[idtypes.Namespace]struct{} // the same, as a set
-	rules Rules
-	d     *Dictionary
+	// The namespace table: by index, the code as listed, where it is in
+	// the snapshot and the namespace. Until the snapshot has been checked
+	// to its end, a code this process has not declared (a fresh one) has a
+	// stand-in: a number no namespace of the table has, which build
+	// replaces with the declared namespace.
+	codes []string
+	ats   []int64
+	nss   []idtypes.Namespace
+	fresh []bool
+	used  []atomic.Bool     // named by the rules, a key or a tombstone
+	index map[string]uint16 // lower-case code -> index
+
+	rules     Rules
+	d         *Dictionary
+	recs      []snapSection // the RECS sections, read again by build
+	audiences []catalogAudience
 
 	// Scratch of the DICT sections, reused from one to the next.
 	entries []snapEntry
@@ -319,7 +337,7 @@ type snapLoad struct {
 type snapEntry struct {
 	key    []byte // in the payload; nil for a tombstone
 	digest []byte // a tombstone's digest, in the payload
-	class  uint16 // the namespace
+	class  uint16 // the namespace or its stand-in
 	at     int32  // offset in the payload
 	err    error  // why the key is invalid
 }
@@ -335,13 +353,13 @@ func (l *snapLoad) decodeKeys(entries []snapEntry) error {
 			if e.key == nil {
 				continue
 			}
-			id, err := l.decodeKey(e.key)
+			class, err := l.keyClass(e.key)
 			if err != nil {
 				e.err = err
 				bad.Store(true)
 				return
 			}
-			e.class = uint16(id.Namespace())
+			e.class = class
 		}
 	}
 	const chunk = 1 << 14
@@ -362,31 +380,70 @@ func (l *snapLoad) decodeKeys(entries []snapEntry) error {
 	return nil
 }
 
+// keyClass checks an identifier's binary key, and that its namespace is one
+// the snapshot lists, and returns the class of the namespace (its number, or
+// its stand-in). It declares nothing.
+func (l *snapLoad) keyClass(key []byte) (uint16, error) {
+	if len(key) > table.MaxKeyLen {
+		return 0, fmt.Errorf("key of %d bytes, the longest is %d", len(key), table.MaxKeyLen)
+	}
+	code, err := idtypes.KeyCode(key)
+	if err != nil {
+		return 0, err
+	}
+	i, ok := l.index[code]
+	if !ok {
+		return 0, fmt.Errorf("namespace %s not listed in NSPC", code)
+	}
+	l.use(i)
+	return uint16(l.nss[i]), nil
+}
+
+// use notes that the namespace of index i is used.
+func (l *snapLoad) use(i uint16) {
+	if u := &l.used[i]; !u.Load() { // keys of one namespace share the flag: read it first
+		u.Store(true)
+	}
+}
+
+// ReadGraph and Load read a snapshot in two steps. check reads the whole
+// snapshot and checks all of it: the framing and checksums of every section
+// and of the snapshot, the namespace table, the rules, every key, tombstone,
+// record and catalog audience. It builds the dictionary, but under stand-ins
+// for the namespaces this process has not declared yet, and declares
+// nothing. build then declares the namespaces the snapshot uses, gives the
+// dictionary and the rules their numbers, and builds the graph. A snapshot
+// that fails leaves the namespace registry as it was.
+
+// graph reads a snapshot and builds its graph.
 func (s *snapReader) graph() (*Graph, error) {
+	l, err := s.check()
+	if err != nil {
+		return nil, err
+	}
+	return s.build(l)
+}
+
+// check reads the snapshot up to its end marker and checks all of it,
+// declaring nothing.
+func (s *snapReader) check() (*snapLoad, error) {
 	if err := s.header(); err != nil {
 		return nil, err
 	}
-	// Everything that can be checked without the snapshot's custom
-	// namespaces is checked before any is declared: the framing and
-	// checksums of every section and of the whole snapshot (readAll), then
-	// the namespace table itself (namespaces). What is left needs namespace
-	// values: a key's class is the number the registry gives its namespace,
-	// and the rules and identifiers are checked against them. Only a
-	// snapshot whose every checksum is right, one crafted so, reaches it.
 	if err := s.readAll(); err != nil {
 		return nil, err
 	}
-	var l snapLoad
+	l := new(snapLoad)
 	if err := s.next(); err != nil {
 		return nil, err
 	}
-	if err := s.namespaces(&l); err != nil {
+	if err := s.namespaces(l); err != nil {
 		return nil, err
 	}
 	if err := s.next(); err != nil {
 		return nil, err
 	}
-	if err := s.rules(&l); err != nil {
+	if err := s.rules(l); err != nil {
 		return nil, err
 	}
 	l.d = NewDictionary()
@@ -394,34 +451,103 @@ func (s *snapReader) graph() (*Graph, error) {
 		return nil, err
 	}
 	for s.tag == tagDict {
-		if err := s.dictionary(&l); err != nil {
+		if err := s.dictionary(l); err != nil {
 			return nil, err
 		}
 		if err := s.next(); err != nil {
 			return nil, err
 		}
 	}
+	for s.tag == tagRecords {
+		l.recs = append(l.recs, snapSection{tag: s.tag, at: s.at, pay: s.pay})
+		if err := s.next(); err != nil {
+			return nil, err
+		}
+	}
+	tag, at, pay := s.tag, s.at, s.pay // records moves s through l.recs
+	if err := s.records(l, nil); err != nil {
+		return nil, err
+	}
+	s.tag, s.at, s.pay = tag, at, pay
+	prev := ""
+	for s.tag == tagCatalog {
+		if err := s.audience(l, &prev); err != nil {
+			return nil, err
+		}
+		if err := s.next(); err != nil {
+			return nil, err
+		}
+	}
+	// s.tag is tagEnd: next accepts nothing else after CATL.
+
+	// The snapshot is valid. What is left is room in the registry for the
+	// fresh namespaces it uses.
+	need := 0
+	for i := range l.codes {
+		if l.fresh[i] && l.used[i].Load() {
+			need++
+		}
+	}
+	taken := 0
+	for range idtypes.CustomNamespaces() {
+		taken++
+	}
+	if room := idtypes.MaxCustomNamespaces - taken; need > room {
+		return nil, s.fail(tagNamespaces, l.ats[0], errors.Join(ErrCorrupt, idtypes.ErrNamespace),
+			"%d custom namespaces to declare, the registry has room for %d more (it holds %d of %d)", need, room, taken, idtypes.MaxCustomNamespaces)
+	}
+	return l, nil
+}
+
+// build declares the fresh namespaces the snapshot uses and builds the
+// graph check has checked.
+func (s *snapReader) build(l *snapLoad) (*Graph, error) {
+	var to *[1 << 16]uint16 // stand-in -> namespace, if any differs
+	for i, code := range l.codes {
+		if !l.fresh[i] || !l.used[i].Load() {
+			continue
+		}
+		// Fails only if other goroutines fill the registry meanwhile.
+		ns, err := idtypes.DeclareNamespace(code)
+		if err != nil {
+			return nil, s.fail(tagNamespaces, l.ats[i], errors.Join(ErrCorrupt, err), "namespace %d", i)
+		}
+		if ns == l.nss[i] {
+			continue
+		}
+		if to == nil {
+			to = new([1 << 16]uint16)
+			for c := range to {
+				to[c] = uint16(c)
+			}
+		}
+		to[l.nss[i]] = uint16(ns)
+	}
+	if to != nil {
+		l.d.t.Reclass(to)
+		for _, list := range [][]idtypes.Namespace{l.rules.Unique, l.rules.Priority} {
+			for k, ns := range list {
+				list[k] = idtypes.Namespace(to[ns])
+			}
+		}
+	}
 	var recErr error
 	g, err := LoadGraph(l.d, l.rules, func(yield func(time.Time, []uint32) bool) {
-		recErr = s.records(&l, yield)
+		recErr = s.records(l, yield)
 	})
 	if recErr != nil {
-		return nil, recErr
+		return nil, recErr // unreachable: check read the records
 	}
 	if err != nil {
 		return nil, s.fail(tagRecords, s.at, errors.Join(ErrCorrupt, err), "records do not load")
 	}
 	st := g.catalogState()
-	prev := ""
-	for s.tag == tagCatalog {
-		if err := s.audience(&l, st, &prev); err != nil {
-			return nil, err
-		}
-		if err := s.next(); err != nil {
-			return nil, err
-		}
+	st.mu.Lock()
+	for _, a := range l.audiences {
+		st.sets[a.name] = &catalogEntry{ids: a.ids}
 	}
-	return g, nil // s.tag is tagEnd: next accepts nothing else after CATL
+	st.mu.Unlock()
+	return g, nil
 }
 
 func (s *snapReader) namespaces(l *snapLoad) error {
@@ -430,50 +556,58 @@ func (s *snapReader) namespaces(l *snapLoad) error {
 	if c.err == nil && uint64(count) > uint64(len(c.b)-c.pos)/2 {
 		c.failAt(c.off()-4, ErrCorrupt, "%d namespaces in %d bytes", count, len(c.b)-c.pos)
 	}
-	// Check the whole table first, declaring nothing: every code well
-	// formed, none repeated (ignoring case, as namespaces do), no more new
-	// ones than a process can declare.
-	codes := make([]string, 0, min(count, 1024))
-	ats := make([]int64, 0, cap(codes))
-	seen := make(map[string]struct{})
-	unknown := 0
+	// Every code well formed, none repeated (ignoring case, as namespaces
+	// do), no more fresh ones than a process can declare. Declared and
+	// standard codes get their namespace, fresh ones a stand-in.
+	l.index = make(map[string]uint16, min(count, 1024))
+	taken := make(map[idtypes.Namespace]bool)
+	nfresh := 0
 	for i := uint32(0); i < count && c.err == nil; i++ {
 		at := c.off()
 		code := string(c.bytes(int(c.u8("code length")), "namespace code"))
 		if c.err != nil {
 			break
 		}
-		if _, err := idtypes.ParseNamespace(code); err != nil {
+		ns, err := idtypes.ParseNamespace(code)
+		if err != nil {
 			if !validNamespaceCode(code) {
 				c.failAt(at, errors.Join(ErrCorrupt, idtypes.ErrSyntax), "namespace %d: code %q", i, code)
 				break
 			}
-			unknown++
+			nfresh++
 		}
 		folded := strings.ToLower(code)
-		if _, dup := seen[folded]; dup {
+		if _, dup := l.index[folded]; dup {
 			c.failAt(at, ErrCorrupt, "namespace %d repeats %s", i, code)
 			break
 		}
-		seen[folded] = struct{}{}
-		codes, ats = append(codes, code), append(ats, at)
-	}
-	if c.err == nil && unknown > idtypes.MaxCustomNamespaces {
-		c.failAt(s.at, ErrCorrupt, "%d custom namespaces, a process holds at most %d", unknown, idtypes.MaxCustomNamespaces)
+		if i > math.MaxUint16 { // unreachable: ParseNamespace or the limit below fails first
+			c.failAt(at, ErrCorrupt, "namespace %d: more than an index can name", i)
+			break
+		}
+		l.index[folded] = uint16(i)
+		l.codes, l.ats = append(l.codes, code), append(l.ats, at)
+		l.nss, l.fresh = append(l.nss, ns), append(l.fresh, err != nil)
+		taken[ns] = true
+		if nfresh > idtypes.MaxCustomNamespaces {
+			c.failAt(s.at, ErrCorrupt, "%d custom namespaces or more, a process holds at most %d", nfresh, idtypes.MaxCustomNamespaces)
+		}
 	}
 	if err := c.done(); err != nil {
 		return err
 	}
-	l.known = make(map[idtypes.Namespace]struct{}, len(codes))
-	l.nss = make([]idtypes.Namespace, 0, len(codes))
-	for i, code := range codes {
-		ns, err := idtypes.DeclareNamespace(code)
-		if err != nil { // the registry is full
-			return s.fail(tagNamespaces, ats[i], errors.Join(ErrCorrupt, err), "namespace %d", i)
+	stand := idtypes.Namespace(math.MaxUint16)
+	for i := range l.nss {
+		if !l.fresh[i] {
+			continue
 		}
-		l.known[ns] = struct{}{}
-		l.nss = append(l.nss, ns)
+		for taken[stand] {
+			stand--
+		}
+		l.nss[i] = stand
+		taken[stand] = true
 	}
+	l.used = make([]atomic.Bool, len(l.nss))
 	return nil
 }
 
@@ -493,7 +627,8 @@ func validNamespaceCode(code string) bool {
 	return true
 }
 
-// namespace reads a namespace index.
+// namespace reads a namespace index, and notes that the namespace is used.
+// It returns the namespace, or the stand-in of a fresh one.
 func (c *cursor) namespace(l *snapLoad, what string) idtypes.Namespace {
 	at := c.off()
 	i := c.u16(what)
@@ -504,7 +639,40 @@ func (c *cursor) namespace(l *snapLoad, what string) idtypes.Namespace {
 	if c.err != nil {
 		return 0
 	}
+	l.use(i)
 	return l.nss[i]
+}
+
+// checkRules is Rules.Validate for the rules read from RULE, which may name
+// stand-ins: those are valid, and none may be listed twice.
+func (l *snapLoad) checkRules() error {
+	standIns := make(map[idtypes.Namespace]string)
+	for i, ns := range l.nss {
+		if l.fresh[i] {
+			standIns[ns] = l.codes[i]
+		}
+	}
+	r := l.rules
+	for k, list := range [][]idtypes.Namespace{r.Unique, r.Priority} {
+		seen := make(map[idtypes.Namespace]bool, len(list))
+		declared := make([]idtypes.Namespace, 0, len(list))
+		for _, ns := range list {
+			code, stand := standIns[ns]
+			switch {
+			case !stand:
+				declared = append(declared, ns) // Validate checks them
+			case seen[ns]:
+				return fmt.Errorf("%w: %s lists %s twice", ErrRules, []string{"Unique", "Priority"}[k], code)
+			}
+			seen[ns] = true
+		}
+		if k == 0 {
+			r.Unique = declared
+		} else {
+			r.Priority = declared
+		}
+	}
+	return r.Validate()
 }
 
 func (s *snapReader) rules(l *snapLoad) error {
@@ -528,15 +696,11 @@ func (s *snapReader) rules(l *snapLoad) error {
 		return err
 	}
 	l.rules = Rules{Unique: lists[0], Priority: lists[1], MaxIdentities: int(maxIDs), MaxPerRecord: int(maxPer)}
-	if err := l.rules.Validate(); err != nil {
+	if err := l.checkRules(); err != nil {
 		return s.fail(tagRules, s.at, errors.Join(ErrCorrupt, err), "invalid rules")
 	}
 	return nil
 }
-
-// tagCustomKey is the first byte of the binary key of an identifier of a
-// custom namespace: its code length and its lower-cased code follow.
-const tagCustomKey = 0xFF
 
 // dictionary reads a DICT section into l.d.
 func (s *snapReader) dictionary(l *snapLoad) error {
@@ -618,36 +782,9 @@ func (s *snapReader) dictionary(l *snapLoad) error {
 	return nil
 }
 
-// decodeKey checks an identifier's binary key, and that its namespace is one
-// the snapshot lists, without declaring a custom namespace it does not list.
-func (l *snapLoad) decodeKey(key []byte) (idtypes.ID, error) {
-	if len(key) > table.MaxKeyLen {
-		return idtypes.ID{}, fmt.Errorf("key of %d bytes, the longest is %d", len(key), table.MaxKeyLen)
-	}
-	if key[0] == tagCustomKey {
-		if len(key) < 2 || len(key) < 2+int(key[1]) {
-			return idtypes.ID{}, errors.New("custom namespace code cut short")
-		}
-		ns, err := idtypes.ParseNamespace(string(key[2 : 2+int(key[1])]))
-		if err != nil {
-			return idtypes.ID{}, err
-		}
-		if _, ok := l.known[ns]; !ok {
-			return idtypes.ID{}, fmt.Errorf("namespace %s not listed in NSPC", ns)
-		}
-	}
-	var id idtypes.ID
-	if err := id.UnmarshalBinary(key); err != nil {
-		return idtypes.ID{}, err
-	}
-	if _, ok := l.known[id.Namespace()]; !ok {
-		return idtypes.ID{}, fmt.Errorf("namespace %s not listed in NSPC", id.Namespace())
-	}
-	return id, nil
-}
-
-// records reads the RECS sections, yielding each record, until the next
-// section is not RECS.
+// records reads the RECS sections of l.recs, yielding each record. check
+// reads them with a nil yield, only checking them; build reads them again,
+// dropping each section's payload once read.
 func (s *snapReader) records(l *snapLoad, yield func(time.Time, []uint32) bool) error {
 	maxPer := l.rules.MaxPerRecord
 	if maxPer == 0 {
@@ -655,7 +792,12 @@ func (s *snapReader) records(l *snapLoad, yield func(time.Time, []uint32) bool) 
 	}
 	dictLen := uint32(l.d.Len())
 	var ords, sorted []uint32
-	for s.tag == tagRecords {
+	for k := range l.recs {
+		sec := &l.recs[k]
+		s.tag, s.at, s.pay = sec.tag, sec.at, sec.pay
+		if yield != nil {
+			sec.pay = nil
+		}
 		c := s.cursor()
 		count := c.u32("count")
 		if c.err == nil && (count == 0 || uint64(count) > uint64(len(c.b)-c.pos)/14) {
@@ -690,22 +832,19 @@ func (s *snapReader) records(l *snapLoad, yield func(time.Time, []uint32) bool) 
 				c.failAt(rat, ErrCorrupt, "record %d of the section repeats an identity", i)
 				break
 			}
-			if !yield(time.Unix(0, at), ords) {
+			if yield != nil && !yield(time.Unix(0, at), ords) {
 				return nil
 			}
 		}
 		if err := c.done(); err != nil {
 			return err
 		}
-		if err := s.next(); err != nil {
-			return err
-		}
 	}
 	return nil
 }
 
-// audience reads a CATL section into st.
-func (s *snapReader) audience(l *snapLoad, st *catalogState, prev *string) error {
+// audience reads a CATL section into l.audiences.
+func (s *snapReader) audience(l *snapLoad, prev *string) error {
 	c := s.cursor()
 	nameAt := c.off()
 	name := string(c.bytes(int(c.u16("name length")), "name"))
@@ -735,8 +874,6 @@ func (s *snapReader) audience(l *snapLoad, st *catalogState, prev *string) error
 			return s.fail(tagCatalog, body, ErrCorrupt, "audience %q holds ordinal %d, not a live identity", truncateName(name), o)
 		}
 	}
-	st.mu.Lock()
-	st.sets[name] = &catalogEntry{ids: ids}
-	st.mu.Unlock()
+	l.audiences = append(l.audiences, catalogAudience{name: name, ids: ids})
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -565,6 +566,14 @@ func TestSnapshotCorruptDeclaresNothing(t *testing.T) {
 	ns, err := idtypes.ParseNamespace(code)
 	require.NoError(t, err, "a good snapshot declares its namespaces")
 	require.Positive(t, g.Dictionary().Namespace(ns).Len())
+	require.Contains(t, g.Rules().Unique, ns)
+	id := idtypes.MustParse(ns, "L1")
+	o, ok := g.Dictionary().Lookup(id)
+	require.True(t, ok)
+	require.Equal(t, ns, g.Dictionary().NamespaceOf(o))
+	got, ok := g.Dictionary().ID(o)
+	require.True(t, ok)
+	require.Equal(t, id, got)
 
 	// lastPayload is the offset of the last byte of the last section's
 	// payload; its checksum and the end marker follow.
@@ -600,6 +609,42 @@ func TestSnapshotCorruptDeclaresNothing(t *testing.T) {
 		})
 	}
 
+	// Checksums right, contents wrong in one section: nothing is declared
+	// either, whichever section is at fault.
+	for _, tc := range []struct {
+		tag     string
+		corrupt func(p []byte) []byte
+	}{
+		{"RULE", func(p []byte) []byte { p[14] = 0xEE; return p }}, // the first Unique index
+		{"DICT", func(p []byte) []byte { return append(p, 0) }},
+		{"RECS", func(p []byte) []byte { return append(p, 0) }},
+		{"CATL", func(p []byte) []byte { return append(p, 1) }},
+	} {
+		t.Run("bad "+tc.tag, func(t *testing.T) {
+			code := freshSnapCode(t)
+			header, secs := snapWithCode(t, code)
+			i := slices.IndexFunc(secs, func(s snapSection) bool { return s.Tag == tc.tag })
+			require.GreaterOrEqual(t, i, 0)
+			secs[i].Payload = tc.corrupt(secs[i].Payload)
+			_, err := reconcile.ReadGraph(bytes.NewReader(buildSnap(header, secs)))
+			require.ErrorIs(t, err, reconcile.ErrCorrupt)
+			var se *reconcile.SnapshotError
+			require.ErrorAs(t, err, &se)
+			require.Equal(t, tc.tag, se.Section, "%v", err)
+			_, err = idtypes.ParseNamespace(code)
+			require.ErrorIs(t, err, idtypes.ErrNamespace, "the corrupt snapshot declared %s", code)
+		})
+	}
+	t.Run("Load with bytes after the end marker", func(t *testing.T) {
+		code := freshSnapCode(t)
+		path := filepath.Join(t.TempDir(), "trailing.idbits")
+		require.NoError(t, os.WriteFile(path, append(buildSnap(snapWithCode(t, code)), 0), 0o600))
+		_, err := reconcile.Load(path)
+		require.ErrorIs(t, err, reconcile.ErrCorrupt)
+		_, err = idtypes.ParseNamespace(code)
+		require.ErrorIs(t, err, idtypes.ErrNamespace, "the corrupt snapshot declared %s", code)
+	})
+
 	// A namespace table that is itself invalid declares none of its codes,
 	// not even those before the fault.
 	for _, tc := range []struct {
@@ -627,4 +672,148 @@ func TestSnapshotCorruptDeclaresNothing(t *testing.T) {
 			require.ErrorIs(t, err, idtypes.ErrNamespace, "the corrupt snapshot declared %s", code)
 		})
 	}
+}
+
+// floodSnap returns a snapshot with correct checksums whose NSPC lists
+// codes and whose RULE names each of them (as Unique) but the last unused,
+// followed by secs.
+func floodSnap(t *testing.T, codes []string, unused int, secs ...snapSection) []byte {
+	t.Helper()
+	header, _ := parseSnap(t, snapBytes(t, reconcile.NewGraph(reconcile.Rules{})))
+	nspc := binary.LittleEndian.AppendUint32(nil, uint32(len(codes)))
+	for _, code := range codes {
+		nspc = append(append(nspc, byte(len(code))), code...)
+	}
+	rule := make([]byte, 8+4)
+	named := len(codes) - unused
+	rule = binary.LittleEndian.AppendUint16(rule, uint16(named))
+	for i := range named {
+		rule = binary.LittleEndian.AppendUint16(rule, uint16(i))
+	}
+	rule = binary.LittleEndian.AppendUint16(rule, 0)
+	return buildSnap(header, append([]snapSection{{"NSPC", nspc}, {"RULE", rule}}, secs...))
+}
+
+// floodCodes returns n custom namespace codes no test has declared.
+func floodCodes(n int) []string {
+	run := snapFreshCodes.Add(1)
+	codes := make([]string, n)
+	for i := range codes {
+		codes[i] = fmt.Sprintf("Flood_%d_%d", run, i)
+	}
+	return codes
+}
+
+// registryRoom returns how many more custom namespaces the process can
+// declare.
+func registryRoom() int {
+	return idtypes.MaxCustomNamespaces - len(slices.Collect(idtypes.CustomNamespaces()))
+}
+
+// TestSnapshotFloodDeclaresNothing feeds snapshots that use as many custom
+// namespaces as a process holds, or one more than it has room left for,
+// with right checksums. None loads, and each leaves the registry as it was:
+// DeclareNamespace still works.
+func TestSnapshotFloodDeclaresNothing(t *testing.T) {
+	// An audience of ordinal 0 in a graph without identities: the last
+	// section is at fault.
+	badCatalog := snapSection{"CATL", slices.Concat([]byte{1, 0, 'a'}, mustMarshal(t, bitmap.Of(0)))}
+	for _, tc := range []struct {
+		name    string
+		n       func() int // custom namespaces used
+		secs    []snapSection
+		section string
+	}{
+		{"MaxCustomNamespaces, bad catalog", func() int { return idtypes.MaxCustomNamespaces }, []snapSection{badCatalog}, "CATL"},
+		{"one more than there is room for, bad catalog", func() int { return registryRoom() + 1 }, []snapSection{badCatalog}, "CATL"},
+		{"one more than there is room for", func() int { return registryRoom() + 1 }, nil, "NSPC"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			codes := floodCodes(tc.n())
+			b := floodSnap(t, codes, 0, tc.secs...)
+			path := filepath.Join(t.TempDir(), "flood.idbits")
+			require.NoError(t, os.WriteFile(path, b, 0o600))
+			before := slices.Collect(idtypes.CustomNamespaces())
+			for _, read := range []func() (*reconcile.Graph, error){
+				func() (*reconcile.Graph, error) { return reconcile.ReadGraph(bytes.NewReader(b)) },
+				func() (*reconcile.Graph, error) { return reconcile.Load(path) },
+			} {
+				_, err := read()
+				require.ErrorIs(t, err, reconcile.ErrCorrupt)
+				var se *reconcile.SnapshotError
+				require.ErrorAs(t, err, &se)
+				assert.Equal(t, tc.section, se.Section, "%v", err)
+				require.Equal(t, before, slices.Collect(idtypes.CustomNamespaces()), "the failed load declared namespaces")
+				_, err = idtypes.ParseNamespace(codes[0])
+				require.ErrorIs(t, err, idtypes.ErrNamespace)
+			}
+			code := freshSnapCode(t)
+			_, err := idtypes.DeclareNamespace(code)
+			require.NoError(t, err, "DeclareNamespace after the failed load")
+		})
+	}
+}
+
+// TestSnapshotFillsRegistryExactly loads a snapshot that uses exactly as many
+// fresh custom namespaces as the registry has room for, and lists a few it
+// does not use: it declares the used ones, in order, and no other. It runs
+// in a child process, as it fills the registry.
+func TestSnapshotFillsRegistryExactly(t *testing.T) {
+	if os.Getenv("RECONCILE_FILL_REGISTRY") != "1" {
+		if testing.Short() {
+			t.Skip("fills the registry in a child process")
+		}
+		cmd := exec.Command(os.Args[0], "-test.run=^TestSnapshotFillsRegistryExactly$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "RECONCILE_FILL_REGISTRY=1")
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "child process:\n%s", out)
+		return
+	}
+	before := slices.Collect(idtypes.CustomNamespaces())
+	room := registryRoom()
+	// A snapshot lists at most MaxCustomNamespaces new codes: the last
+	// of them are listed, not used.
+	unused := min(3, idtypes.MaxCustomNamespaces-room)
+	require.Positive(t, unused, "the test package declares a namespace")
+	codes := floodCodes(room + unused)
+
+	// Using one more than there is room for changes nothing.
+	_, err := reconcile.ReadGraph(bytes.NewReader(floodSnap(t, append(slices.Clone(codes[:room]), "One_More"), 0)))
+	require.ErrorIs(t, err, reconcile.ErrCorrupt)
+	require.ErrorIs(t, err, idtypes.ErrNamespace)
+	require.Equal(t, before, slices.Collect(idtypes.CustomNamespaces()))
+
+	g, err := reconcile.ReadGraph(bytes.NewReader(floodSnap(t, codes, unused)))
+	require.NoError(t, err)
+	after := slices.Collect(idtypes.CustomNamespaces())
+	require.Len(t, after, idtypes.MaxCustomNamespaces)
+	require.Equal(t, before, after[:len(before)])
+	for i, ns := range after[len(before):] {
+		require.Equal(t, codes[i], ns.String())
+	}
+	require.Equal(t, after[len(before):], g.Rules().Unique)
+	for _, code := range codes[room:] {
+		_, err := idtypes.ParseNamespace(code)
+		require.ErrorIs(t, err, idtypes.ErrNamespace, "%s is listed but not used", code)
+	}
+	_, err = idtypes.DeclareNamespace("Past_The_Cap")
+	require.ErrorIs(t, err, idtypes.ErrNamespace)
+}
+
+// TestSnapshotDeclaresOnlyUsed checks that a namespace a snapshot lists but
+// neither its rules nor its identifiers use is not declared.
+func TestSnapshotDeclaresOnlyUsed(t *testing.T) {
+	code, unused := freshSnapCode(t), freshSnapCode(t)
+	header, secs := snapWithCode(t, code)
+	p := slices.Clone(secs[0].Payload)
+	p = append(append(p, byte(len(unused))), unused...)
+	binary.LittleEndian.PutUint32(p, binary.LittleEndian.Uint32(p)+1)
+	secs[0].Payload = p
+	g, err := reconcile.ReadGraph(bytes.NewReader(buildSnap(header, secs)))
+	require.NoError(t, err)
+	ns, err := idtypes.ParseNamespace(code)
+	require.NoError(t, err)
+	require.Positive(t, g.Dictionary().Namespace(ns).Len())
+	_, err = idtypes.ParseNamespace(unused)
+	require.ErrorIs(t, err, idtypes.ErrNamespace, "the unused %s was declared", unused)
 }
