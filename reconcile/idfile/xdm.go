@@ -3,9 +3,11 @@ package idfile
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"iter"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -157,7 +159,7 @@ func (x *xdmReader) parse(l *line) (Record, []error) {
 	}
 	var v xdmLine
 	if err := json.Unmarshal(l.text, &v); err != nil {
-		return fail("", fmt.Errorf("%w: %w", ErrFormat, err))
+		return fail("", jsonError(err, "a JSON object"))
 	}
 	if len(v.Timestamp) == 0 || bytes.Equal(v.Timestamp, null) {
 		return fail("timestamp", fmt.Errorf("%w: none", ErrTimestamp))
@@ -220,10 +222,48 @@ func (x *xdmReader) parse(l *line) (Record, []error) {
 	return rec, x.errs
 }
 
+// jsonError is the ErrFormat error for err from json.Unmarshal, in the
+// file's terms rather than Go's: a value of the wrong type names the JSON
+// field and the type it should have (want, for the whole value), not the
+// Go type it was to be decoded into.
+func jsonError(err error, want string) error {
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) {
+		return fmt.Errorf("%w: %w", ErrFormat, err)
+	}
+	if te.Field == "" {
+		return fmt.Errorf("%w: %s where %s should be", ErrFormat, te.Value, want)
+	}
+	return fmt.Errorf("%w: %q is %s, not %s", ErrFormat, te.Field, article(te.Value), jsonKind(te.Type.Kind()))
+}
+
+// article puts "a" or "an" before a JSON kind ("number", "array").
+func article(kind string) string {
+	if strings.ContainsRune("aeiou", rune(kind[0])) {
+		return "an " + kind
+	}
+	return "a " + kind
+}
+
+// jsonKind names a Go kind as JSON calls its values.
+func jsonKind(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	}
+	return "a number"
+}
+
 func parseIdentity(ns idtypes.Namespace, item json.RawMessage) (Identity, error) {
 	var v xdmIdentity
 	if err := json.Unmarshal(item, &v); err != nil {
-		return Identity{}, fmt.Errorf("%w: %w", ErrFormat, err)
+		return Identity{}, jsonError(err, "an identity object")
 	}
 	if v.ID == nil {
 		return Identity{}, fmt.Errorf("%w: no id", ErrFormat)

@@ -151,3 +151,24 @@ func TestAuthStateString(t *testing.T) {
 		assert.Equal(t, want, st.String())
 	}
 }
+
+// A JSON value of the wrong type is reported in the file's terms: the
+// field and the JSON type it should have, never a Go type.
+func TestReadXDMTypeMessages(t *testing.T) {
+	const ts = `"timestamp":"2026-05-01T10:00:00Z"`
+	for _, tt := range []struct {
+		line, want string
+	}{
+		{`{` + ts + `,"identityMap":{"ECID":[{"id":123}]}}`, `identityMap.ECID[0]: malformed line: "id" is a number, not a string`},
+		{`{` + ts + `,"identityMap":{"CRMID":[{"id":"a","authenticatedState":5}]}}`, `identityMap.CRMID[0]: malformed line: "authenticatedState" is a number, not a string`},
+		{`{` + ts + `,"identityMap":{"CRMID":[{"id":"a","primary":"yes"}]}}`, `identityMap.CRMID[0]: malformed line: "primary" is a string, not true or false`},
+		{`{` + ts + `,"identityMap":{"CRMID":[{"id":{"a":1}}]}}`, `identityMap.CRMID[0]: malformed line: "id" is an object, not a string`},
+		{`{` + ts + `,"identityMap":{"CRMID":[[1]]}}`, `identityMap.CRMID[0]: malformed line: array where an identity object should be`},
+		{`[1,2]`, `malformed line: array where a JSON object should be`},
+	} {
+		_, bads := collect(t, idfile.ReadXDM(strings.NewReader(tt.line), idfile.XDMOptions{}))
+		require.Len(t, bads, 1, tt.line)
+		assert.ErrorIs(t, bads[0], idfile.ErrFormat)
+		assert.Equal(t, "idfile: line 1: "+tt.want, bads[0].Error())
+	}
+}
