@@ -23,7 +23,8 @@
 // # Graph, rules and views
 //
 // A Graph records observations of identifiers seen together (Link, or
-// LinkMany for bulk loads) in an append-only log with their times, and
+// LinkMany for bulk loads, or LinkRecords for an identity-links file, which
+// reports rejected records by their line) in an append-only log with their times, and
 // resolves them into profiles under Rules: unique namespaces (at most one
 // CRM ID per profile), a namespace priority, a cap on identities per profile
 // and on identifiers per record. Resolution replays the records of each
@@ -57,6 +58,10 @@
 // intersections, Jaccard, one-directional shares, a privacy floor). Diff and
 // WriteDelta write full or incremental membership files with the statuses
 // realized and exited. A Catalog keeps named audiences with the graph.
+//
+// LinkRecords and Import take a Progress callback in their options: it is
+// called on the caller's goroutine every ProgressEvery lines and once at
+// the end, never once per line.
 //
 // # Snapshots
 //

@@ -13,6 +13,7 @@ import (
 
 	"github.com/idbits/idbits/bitmap"
 	"github.com/idbits/idbits/idtypes"
+	"github.com/idbits/idbits/reconcile/idfile"
 	"github.com/idbits/idbits/reconcile/internal/resolve"
 	"github.com/idbits/idbits/reconcile/internal/table"
 )
@@ -33,11 +34,16 @@ var (
 )
 
 // RecordError reports a record, or one identifier of it, that Link,
-// LinkMany, Simulate or LoadGraph did not take as given. Unwrap gives the
-// reason: ErrInvalid, ErrErased, ErrTooMany, ErrTime, ErrFull, ErrGraphFull
-// (or, from LoadGraph, ErrUnknownOrdinal).
+// LinkMany, LinkRecords, Simulate or LoadGraph did not take as given. Unwrap
+// gives the reason: ErrInvalid, ErrErased, ErrTooMany, ErrTime, ErrFull,
+// ErrGraphFull (or, from LoadGraph, ErrUnknownOrdinal).
+//
+// Its message names the record by its line when it has one (LinkRecords),
+// and the identifier by its value: "reconcile: line 35001: identifier
+// ECID:…: identifier erased".
 type RecordError struct {
-	Record int        // index of the record in its batch (0 for Link and Erase)
+	Record int        // index of the record in its batch (0 for Link and Erase); from LinkRecords, among all the records read
+	Line   int        // 1-based line of the record in its file, from LinkRecords; 0 if not known
 	Pos    int        // position of the identifier at fault as given, or -1 for the whole record
 	ID     idtypes.ID // the identifier at fault, if any
 	Err    error
@@ -45,23 +51,23 @@ type RecordError struct {
 }
 
 func (e *RecordError) Error() string {
-	s := "reconcile: "
-	if e.batch {
-		s += "record " + strconv.Itoa(e.Record)
-		if e.Pos >= 0 {
-			s += " "
-		}
+	var place []string
+	switch {
+	case e.Line > 0:
+		place = append(place, "line "+strconv.Itoa(e.Line))
+	case e.batch:
+		place = append(place, "record "+strconv.Itoa(e.Record))
 	}
-	if e.Pos >= 0 {
-		s += "identifier " + strconv.Itoa(e.Pos)
-		if e.ID.IsValid() {
-			s += " (" + e.ID.Text() + ")"
-		}
+	switch {
+	case e.ID.IsValid():
+		place = append(place, "identifier "+e.ID.Text())
+	case e.Pos >= 0:
+		place = append(place, "identifier at position "+strconv.Itoa(e.Pos))
 	}
-	if !e.batch && e.Pos < 0 {
-		s += "record"
+	if len(place) == 0 {
+		place = append(place, "record")
 	}
-	return s + ": " + strings.TrimPrefix(e.Err.Error(), "reconcile: ")
+	return "reconcile: " + strings.Join(place, ": ") + ": " + strings.TrimPrefix(e.Err.Error(), "reconcile: ")
 }
 
 func (e *RecordError) Unwrap() error { return e.Err }
@@ -316,15 +322,38 @@ func (b *Batch) Reset() {
 	b.at, b.bad, b.end, b.ids = b.at[:0], b.bad[:0], b.end[:0], b.ids[:0]
 }
 
-// LinkReport counts what LinkMany did with a batch.
+// LinkReport counts what LinkMany did with a batch, or LinkRecords with a
+// file. Every data line LinkRecords reads gave a record or not, and every
+// record with identifiers was linked or rejected:
+//
+//	Lines = InvalidLines + Records
+//	Records = Linked + Rejected
+//
+// Its JSON form uses the snake_case names of the tags.
 type LinkReport struct {
-	Records  int // records in the batch
-	Linked   int // records recorded, some perhaps without erased identifiers
-	Rejected int // records not recorded
-	Dropped  int // erased identifiers dropped from recorded records
+	// Lines counts the data lines LinkRecords read (readers skip blank
+	// lines); InvalidLines the lines among them that gave no record, and
+	// InvalidIdentities the identities the reader left out of the records
+	// it gave. LinkMany leaves all three zero.
+	Lines             int `json:"lines"`
+	InvalidLines      int `json:"invalid_lines"`
+	InvalidIdentities int `json:"invalid_identities"`
+	// Records counts the records in the batch, or read.
+	Records int `json:"records"`
+	// Linked counts the records recorded, some perhaps without erased
+	// identifiers; Rejected the records not recorded; Dropped the erased
+	// identifiers dropped from recorded records.
+	Linked   int `json:"linked"`
+	Rejected int `json:"rejected"`
+	Dropped  int `json:"dropped"`
 	// Errors holds one *RecordError per rejected record and per dropped
-	// identifier, in batch order.
-	Errors []*RecordError
+	// identifier, in record order; from LinkRecords, the first
+	// LinkOptions.MaxRejected of them, naming their lines.
+	Errors []*RecordError `json:"-"`
+	// LineErrors holds the first LinkOptions.MaxRejected errors of the
+	// reader: lines that gave no record and identities left out, in the
+	// order read. LinkMany leaves it empty.
+	LineErrors []*idfile.LineError `json:"-"`
 }
 
 // linkChunk is how many records LinkMany appends per hold of the mutex.

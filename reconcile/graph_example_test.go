@@ -136,5 +136,5 @@ func ExampleGraph_Erase() {
 	// Output:
 	// before: 1 profile
 	// changed: 1 after: 2 profiles
-	// reconcile: identifier 0 (CRMID:CRM-9): identifier erased
+	// reconcile: identifier CRMID:CRM-9: identifier erased
 }
