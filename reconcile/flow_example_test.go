@@ -56,7 +56,7 @@ ECID:11111111111111111110000000000000000001
 		return
 	}
 	r := res.Report
-	fmt.Printf("lines %d, invalid %d, blocked %d, duplicates %d, unknown %d\n", r.Lines, r.Invalid, r.Blocked, r.Duplicates, r.Unknown)
+	fmt.Printf("lines %d, invalid %d (blocked %d), duplicates %d, unknown %d\n", r.Lines, r.Invalid, r.InvalidByReason[reconcile.ReasonBlocked], r.Duplicates, r.Unknown)
 	fmt.Printf("matched %d identities in %d profiles, match rate %.2f\n", r.MatchedIdentities, r.MatchedProfiles, r.MatchRate)
 	for _, rej := range r.Rejected {
 		fmt.Printf("line %d: %s\n", rej.Line, rej.Reason)
@@ -65,7 +65,7 @@ ECID:11111111111111111110000000000000000001
 		fmt.Println(res.View.Key(reconcile.Profile(p)).Text())
 	}
 	// Output:
-	// lines 8, invalid 1, blocked 1, duplicates 1, unknown 1
+	// lines 8, invalid 2 (blocked 1), duplicates 1, unknown 1
 	// matched 4 identities in 2 profiles, match rate 0.80
 	// line 7: syntax
 	// line 8: blocked

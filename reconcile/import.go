@@ -38,8 +38,8 @@ const (
 	ReasonOther       = "other"         // any other *idfile.LineError
 )
 
-// ImportOptions configure Import. The zero value counts unknown identifiers
-// and keeps DefaultMaxRejected rejected lines.
+// ImportOptions configure Import. The zero value counts unknown identifiers,
+// keeps DefaultMaxRejected rejected lines and reports no progress.
 type ImportOptions struct {
 	// Register, if set, registers each identifier the view does not know
 	// as a new profile of its own on this graph, as Experience Platform does
@@ -56,25 +56,30 @@ type ImportOptions struct {
 	// zero means DefaultMaxRejected, a negative value keeps none. Every
 	// rejected line is counted whatever the cap.
 	MaxRejected int
+	// Progress, if set, is called with the number of data lines read so
+	// far: every ProgressEvery lines, and once at the end with
+	// ImportReport.Lines (also when Import stops on an error). It runs on
+	// the goroutine that called Import, between two lines, so it should
+	// return quickly.
+	Progress func(done int64)
 }
 
 // ImportReport is the funnel of an import. Every data line falls in exactly
 // one stage:
 //
-//	Lines = Invalid + Blocked + Duplicates + Unknown + MatchedIdentities
+//	Lines = Invalid + Duplicates + Unknown + MatchedIdentities
 //
 // Its JSON form uses the snake_case names of the tags.
 type ImportReport struct {
 	// Lines counts the data lines read: every identifier and every rejected
 	// line the reader yielded (readers skip blank and comment lines).
 	Lines int `json:"lines"`
-	// Invalid counts the lines that gave no identifier, other than blocked
-	// ones; InvalidByReason splits them by reason (the Reason constants).
+	// Invalid counts the lines that gave no identifier, blocked values
+	// (blank, "null", "anonymous", "invalid", "undefined", the all-zero
+	// IDFA or GAID) included; InvalidByReason splits them by reason (the
+	// Reason constants: ReasonBlocked for blocked values).
 	Invalid         int            `json:"invalid"`
 	InvalidByReason map[string]int `json:"invalid_by_reason"`
-	// Blocked counts the lines holding a blocked value (blank, "null",
-	// "anonymous", "invalid", "undefined", the all-zero IDFA or GAID).
-	Blocked int `json:"blocked"`
 	// Duplicates counts the identifiers met again after their first line.
 	Duplicates int `json:"duplicates"`
 	// Unknown counts the distinct identifiers in no profile of the view.
@@ -93,7 +98,7 @@ type ImportReport struct {
 	// share of the distinct, well-formed identifiers received that the
 	// graph reconciled. It is 0 when there are none.
 	MatchRate float64 `json:"match_rate"`
-	// Rejected holds the first rejected lines (invalid or blocked), up to
+	// Rejected holds the first invalid lines, up to
 	// ImportOptions.MaxRejected, in the order read.
 	Rejected []RejectedLine `json:"rejected"`
 }
@@ -130,9 +135,8 @@ const importBatch = 1 << 14
 // ReadCSV, or SegmentLines over an Audience Manager file); ImportList and
 // ImportCSV read an io.Reader directly.
 //
-// Each *idfile.LineError the reader yields is counted as Blocked or as
-// Invalid by reason, and the first ones are kept; a bad line never stops the
-// import. Identifiers are looked up in batches, deduplicated on their
+// Each *idfile.LineError the reader yields is counted as Invalid, by
+// reason, and the first ones are kept; a bad line never stops the import. Identifiers are looked up in batches, deduplicated on their
 // ordinals, and mapped to their profiles under v; identifiers unknown to v
 // are counted or, with opts.Register, registered as new profiles.
 //
@@ -152,25 +156,36 @@ func Import(v *View, lines iter.Seq2[idfile.Line, error], opts ImportOptions) (I
 	}
 	im := newImporter(v, opts)
 	defer im.stop()
+	var read int64 // lines read
+	progress := func() {
+		if opts.Progress != nil {
+			opts.Progress(read)
+		}
+	}
 	for ln, err := range lines {
 		if err != nil {
 			if le := lineError(err); le != nil {
 				im.reject(le)
-				continue
+			} else {
+				res, _ := im.finish()
+				progress()
+				return res, fmt.Errorf("import: %w", err)
 			}
-			res, _ := im.finish()
-			return res, fmt.Errorf("import: %w", err)
-		}
-		if !ln.ID.IsValid() {
+		} else if !ln.ID.IsValid() {
 			im.reject(&idfile.LineError{Line: ln.N, Err: errEmpty})
-			continue
+		} else {
+			im.batch = append(im.batch, ln.ID)
+			if len(im.batch) == cap(im.batch) {
+				im.submit()
+			}
 		}
-		im.batch = append(im.batch, ln.ID)
-		if len(im.batch) == cap(im.batch) {
-			im.submit()
+		if read++; read%ProgressEvery == 0 {
+			progress()
 		}
 	}
-	return im.finish()
+	res, err := im.finish()
+	progress()
+	return res, err
 }
 
 // lineError returns the *idfile.LineError in err's chain, or nil. Readers
@@ -305,12 +320,8 @@ func newImporter(v *View, opts ImportOptions) *importer {
 func (im *importer) reject(le *idfile.LineError) {
 	im.rep.Lines++
 	reason := rejectReason(le.Err)
-	if reason == ReasonBlocked {
-		im.rep.Blocked++
-	} else {
-		im.rep.Invalid++
-		im.rep.InvalidByReason[reason]++
-	}
+	im.rep.Invalid++
+	im.rep.InvalidByReason[reason]++
 	if len(im.rep.Rejected) < im.maxRejected {
 		im.rep.Rejected = append(im.rep.Rejected, RejectedLine{
 			Line: le.Line, Field: le.Field, Text: le.Text, Reason: reason, Err: le,

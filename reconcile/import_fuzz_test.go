@@ -30,7 +30,7 @@ func FuzzImport(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in string) {
 		check := func(res reconcile.Imported) {
 			r := res.Report
-			if got := r.Invalid + r.Blocked + r.Duplicates + r.Unknown + r.MatchedIdentities; got != r.Lines {
+			if got := r.Invalid + r.Duplicates + r.Unknown + r.MatchedIdentities; got != r.Lines {
 				t.Fatalf("funnel adds up to %d, Lines %d: %+v", got, r.Lines, r)
 			}
 			n := 0
@@ -40,8 +40,8 @@ func FuzzImport(f *testing.F) {
 			if n != r.Invalid {
 				t.Fatalf("reasons add up to %d, Invalid %d", n, r.Invalid)
 			}
-			if len(r.Rejected) > reconcile.DefaultMaxRejected || len(r.Rejected) > r.Invalid+r.Blocked {
-				t.Fatalf("%d rejected lines kept of %d", len(r.Rejected), r.Invalid+r.Blocked)
+			if len(r.Rejected) > reconcile.DefaultMaxRejected || len(r.Rejected) > r.Invalid {
+				t.Fatalf("%d rejected lines kept of %d", len(r.Rejected), r.Invalid)
 			}
 			if res.Audience.Len() != uint64(r.MatchedProfiles) || !bitmap.AndNot(res.Audience, v.Profiles()).IsEmpty() {
 				t.Fatalf("audience of %d members, %d profiles matched", res.Audience.Len(), r.MatchedProfiles)

@@ -109,12 +109,8 @@ func importModel(tb testing.TB, m *flowModel, ls []importLine, maxRejected int) 
 		}
 		rep.Lines++
 		if l.reason != "" {
-			if l.reason == reconcile.ReasonBlocked {
-				rep.Blocked++
-			} else {
-				rep.Invalid++
-				rep.InvalidByReason[l.reason]++
-			}
+			rep.Invalid++
+			rep.InvalidByReason[l.reason]++
 			if len(rep.Rejected) < maxRejected {
 				rep.Rejected = append(rep.Rejected, reconcile.RejectedLine{Line: i + 1, Reason: l.reason})
 			}
@@ -159,7 +155,7 @@ func requireReport(tb testing.TB, want, got reconcile.ImportReport) {
 	require.InDelta(tb, want.MatchRate, got.MatchRate, 1e-12)
 	want.MatchRate, got.MatchRate = 0, 0
 	require.Equal(tb, want, got)
-	require.Equal(tb, got.Lines, got.Invalid+got.Blocked+got.Duplicates+got.Unknown+got.MatchedIdentities, "funnel")
+	require.Equal(tb, got.Lines, got.Invalid+got.Duplicates+got.Unknown+got.MatchedIdentities, "funnel")
 }
 
 func TestImportFunnel(t *testing.T) {
@@ -204,12 +200,14 @@ func TestImportReportJSON(t *testing.T) {
 	var got map[string]any
 	require.NoError(t, json.Unmarshal(b, &got))
 	for k, want := range map[string]any{
-		"lines": 5.0, "invalid": 1.0, "invalid_by_reason": map[string]any{"syntax": 1.0}, "blocked": 1.0,
+		"lines": 5.0, "invalid": 2.0, "invalid_by_reason": map[string]any{"syntax": 1.0, "blocked": 1.0},
 		"duplicates": 1.0, "unknown": 1.0, "registered": 0.0, "matched_identities": 1.0, "matched_profiles": 1.0,
 		"match_rate": 0.5,
 	} {
 		assert.Equal(t, want, got[k], k)
 	}
+	_, ok := got["blocked"]
+	assert.False(t, ok, "blocked values are counted in invalid, by reason")
 	rej, ok := got["rejected"].([]any)
 	require.True(t, ok, "rejected is %T", got["rejected"])
 	require.Len(t, rej, 2)
@@ -333,6 +331,55 @@ func TestImportReadError(t *testing.T) {
 	require.Equal(t, comp, comps(t, w.model, w.g.View(), res.Audience))
 }
 
+// Progress comes every ProgressEvery lines, in increasing counts, and last
+// with the total, also when a read error stops the import.
+func TestImportProgress(t *testing.T) {
+	w := flowGen(t, 12, 50, reconcile.Rules{})
+	known := w.people[0][0]
+	errRead := errors.New("disk on fire")
+	for _, tt := range []struct {
+		n   int
+		err error
+	}{{0, nil}, {10, nil}, {reconcile.ProgressEvery, nil}, {2*reconcile.ProgressEvery + 5, nil}, {reconcile.ProgressEvery + 3, errRead}} {
+		t.Run(fmt.Sprint(tt.n, tt.err), func(t *testing.T) {
+			lines := func(yield func(idfile.Line, error) bool) {
+				for i := range tt.n {
+					var ln idfile.Line
+					var err error
+					switch i % 3 {
+					case 0:
+						ln = idfile.Line{N: i + 1, ID: known}
+					case 1:
+						ln = idfile.Line{N: i + 1, ID: w.freshECID()}
+					case 2:
+						err = &idfile.LineError{Line: i + 1, Err: idtypes.ErrBlocked}
+					}
+					if !yield(ln, err) {
+						return
+					}
+				}
+				if tt.err != nil {
+					yield(idfile.Line{}, tt.err)
+				}
+			}
+			var got []int64
+			res, err := reconcile.Import(w.g.View(), lines, reconcile.ImportOptions{Progress: func(done int64) { got = append(got, done) }})
+			if tt.err != nil {
+				require.ErrorIs(t, err, tt.err)
+			} else {
+				require.NoError(t, err)
+			}
+			var want []int64
+			for k := int64(reconcile.ProgressEvery); k <= int64(tt.n); k += reconcile.ProgressEvery {
+				want = append(want, k)
+			}
+			want = append(want, int64(tt.n))
+			assert.Equal(t, want, got)
+			assert.Equal(t, tt.n, res.Report.Lines)
+		})
+	}
+}
+
 func TestImportCSV(t *testing.T) {
 	w := flowGen(t, 10, 100, reconcile.Rules{})
 	e1, e2 := w.people[5][0], w.people[6][0]
@@ -347,9 +394,8 @@ func TestImportCSV(t *testing.T) {
 	require.NoError(t, err)
 	rep := res.Report
 	assert.Equal(t, 6, rep.Lines)
-	assert.Equal(t, map[string]int{reconcile.ReasonQuote: 1, reconcile.ReasonFormat: 1, reconcile.ReasonSyntax: 1}, rep.InvalidByReason)
-	assert.Equal(t, 3, rep.Invalid)
-	assert.Equal(t, 1, rep.Blocked)
+	assert.Equal(t, map[string]int{reconcile.ReasonQuote: 1, reconcile.ReasonFormat: 1, reconcile.ReasonSyntax: 1, reconcile.ReasonBlocked: 1}, rep.InvalidByReason)
+	assert.Equal(t, 4, rep.Invalid, "blocked values are invalid")
 	assert.Equal(t, 2, rep.MatchedIdentities)
 	var lines []int
 	for _, r := range rep.Rejected {
