@@ -3,77 +3,42 @@ package main
 import (
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/idbits/idbits/bitmap"
-	"github.com/idbits/idbits/idtypes"
+	"github.com/idbits/idbits/examples/internal/cli"
 	"github.com/idbits/idbits/reconcile"
 	"github.com/idbits/idbits/reconcile/idfile"
 )
-
-// linkChunk is how many records go to the graph per LinkMany call: a
-// bounded batch, reused.
-const linkChunk = 1 << 15
 
 // maxExamples is how many bad lines each part of the report shows.
 const maxExamples = 5
 
 // scenario links, imports, joins, exports and compares, timing each stage,
 // and writes the exported identifiers to c.out if it is set.
-func scenario(c *config, in inputs, prog *progress) (*report, error) {
+func scenario(c *config, in inputs, prog *cli.Progress) (*report, error) {
 	rep := &report{World: in.world}
 	g := reconcile.NewGraph(reconcile.Rules{Unique: c.unique})
 
-	// Link the records into the graph, in bounded batches.
+	// Link the records into the graph.
 	lr := &rep.Links
 	lr.Source = in.linksName
 	for _, ns := range c.unique {
 		lr.Unique = append(lr.Unique, ns.String())
 	}
-	err := prog.time("link", "records", func() error {
-		var b reconcile.Batch
-		flush := func() error {
-			r, err := g.LinkMany(&b)
-			if err != nil {
-				return err
-			}
-			lr.Linked += r.Linked
-			lr.Rejected += r.Rejected
-			for _, e := range r.Errors {
-				lr.examples(e.Error())
-			}
-			b.Reset()
-			return nil
-		}
-		var ferr error
-		err := in.links(func(at time.Time, ids []idtypes.ID) {
-			lr.Records++
-			prog.add(1)
-			b.Add(at, ids...)
-			if b.Len() == linkChunk && ferr == nil {
-				ferr = flush()
-			}
-		}, func(le *idfile.LineError) {
-			if le.Field == "" {
-				lr.InvalidLines++
-			} else {
-				lr.InvalidIdentities++
-			}
-			lr.examples(le.Error())
-		})
+	err := prog.Time("link", "lines", func(m *cli.Meter) error {
+		var err error
+		lr.LinkReport, err = reconcile.LinkRecords(g, in.links(m), reconcile.LinkOptions{MaxRejected: maxExamples, Progress: m.Done})
 		if err != nil {
-			return err
+			return fmt.Errorf("-links: %w", err)
 		}
-		if ferr != nil {
-			return ferr
-		}
-		return flush()
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	lr.fillExamples()
 	var v *reconcile.View
-	prog.time("resolve profiles", "", func() error {
+	prog.Time("resolve profiles", "", func(*cli.Meter) error {
 		v = g.View()
 		return nil
 	})
@@ -85,28 +50,28 @@ func scenario(c *config, in inputs, prog *progress) (*report, error) {
 	// Import the segment and the list under the same view.
 	var segment, list reconcile.Imported
 	rep.Segment.Source, rep.List.Source = in.segmentName, in.listName
-	err = prog.time("import segment", "lines", func() error {
+	err = prog.Time("import segment", "lines", func(m *cli.Meter) error {
 		var err error
-		segment, err = reconcile.Import(v, prog.lines(idfile.ReadList(in.segment, idfile.ListOptions{})), importOptions)
+		segment, err = reconcile.Import(v, idfile.ReadList(m.Reader(in.segment, in.segmentSize), idfile.ListOptions{}), importOptions(m))
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("-segment: %w", err)
 	}
-	rep.Segment.fill(segment.Report)
-	err = prog.time("import list", "lines", func() error {
+	rep.Segment.ImportReport = segment.Report
+	err = prog.Time("import list", "lines", func(m *cli.Meter) error {
 		var err error
-		list, err = reconcile.Import(v, prog.lines(idfile.ReadCSV(in.list, idfile.CSVOptions{})), importOptions)
+		list, err = reconcile.Import(v, idfile.ReadCSV(m.Reader(in.list, in.listSize), idfile.CSVOptions{}), importOptions(m))
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("-list: %w", err)
 	}
-	rep.List.fill(list.Report)
+	rep.List.ImportReport = list.Report
 
 	// Join in profile space, export the joined profiles' identifiers.
 	var joined bitmap.Audience
-	err = prog.time("join", "", func() error {
+	err = prog.Time("join", "", func(*cli.Meter) error {
 		var err error
 		joined, _, err = reconcile.Join(v, reconcile.JoinAnd, segment.Audience, list.Audience)
 		return err
@@ -117,7 +82,7 @@ func scenario(c *config, in inputs, prog *progress) (*report, error) {
 	rep.JoinedProfiles = int(joined.Len())
 	opts := reconcile.ExportOptions{Namespaces: c.export}
 	var exp reconcile.ExportReport
-	err = prog.time("export", "", func() error {
+	err = prog.Time("export", "", func(*cli.Meter) error {
 		if c.out == "" {
 			_, exp = reconcile.Export(v, joined, opts)
 			return nil
@@ -141,7 +106,7 @@ func scenario(c *config, in inputs, prog *progress) (*report, error) {
 	}
 	rep.UnexportableProfiles = exp.Unmapped
 
-	prog.time("overlap", "", func() error {
+	prog.Time("overlap", "", func(*cli.Meter) error {
 		rep.Overlap = reconcile.Overlap([]reconcile.NamedAudience{
 			{Name: "segment", Audience: segment.Audience},
 			{Name: "list", Audience: list.Audience},
@@ -152,5 +117,8 @@ func scenario(c *config, in inputs, prog *progress) (*report, error) {
 	return rep, nil
 }
 
-// importOptions keep the first few rejected lines for the report.
-var importOptions = reconcile.ImportOptions{MaxRejected: maxExamples}
+// importOptions keep the first few rejected lines for the report, and
+// report progress on m.
+func importOptions(m *cli.Meter) reconcile.ImportOptions {
+	return reconcile.ImportOptions{MaxRejected: maxExamples, Progress: m.Done}
+}

@@ -2,13 +2,13 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
-	"time"
 
 	"github.com/idbits/idbits/bench"
+	"github.com/idbits/idbits/examples/internal/cli"
 	"github.com/idbits/idbits/idtypes"
 	"github.com/idbits/idbits/reconcile/idfile"
 )
@@ -40,15 +40,15 @@ var (
 	}
 )
 
-// linkSource calls rec for each record of identity links and bad for each
-// bad line or identity, in file order. rec must not keep ids. It returns
-// the error that stopped reading (a read error), or nil.
-type linkSource func(rec func(at time.Time, ids []idtypes.ID), bad func(*idfile.LineError)) error
+// linkSource returns the records of the identity links, in file order,
+// telling m how far reading has got.
+type linkSource func(m *cli.Meter) iter.Seq2[idfile.Record, error]
 
 // inputs are the three sources of a run, with names for the report.
 type inputs struct {
 	links                            linkSource
 	segment, list                    io.Reader
+	segmentSize, listSize            int64 // in bytes; 0 if not known
 	linksName, segmentName, listName string
 	world                            string // the synthetic world, described; empty for files
 	closers                          []io.Closer
@@ -62,14 +62,14 @@ func (in *inputs) close() {
 
 // syntheticInputs generates the world and writes its segment and list to
 // memory, in the file formats the flags take.
-func syntheticInputs(c *config, prog *progress) (inputs, error) {
+func syntheticInputs(c *config, prog *cli.Progress) (inputs, error) {
 	var w *bench.World
-	prog.time("generate world", "", func() error {
+	prog.Time("generate world", "", func(*cli.Meter) error {
 		w = bench.Generate(bench.Config{Seed: c.seed, People: c.people})
 		return nil
 	})
 	var seg, list bytes.Buffer
-	err := prog.time("write segment and list", "", func() error {
+	err := prog.Time("write segment and list", "", func(*cli.Meter) error {
 		s := w.Segment(segmentSpec)
 		if err := s.WriteList(&seg, "recent visitors (ECIDs), 10% of all people"); err != nil {
 			return err
@@ -80,14 +80,27 @@ func syntheticInputs(c *config, prog *progress) (inputs, error) {
 		return inputs{}, err
 	}
 	in := inputs{
-		links: func(rec func(time.Time, []idtypes.ID), _ func(*idfile.LineError)) error {
-			for r := range w.Records() {
-				rec(r.At, r.IDs)
+		links: func(m *cli.Meter) iter.Seq2[idfile.Record, error] {
+			m.Total(int64(w.RecordCount()))
+			return func(yield func(idfile.Record, error) bool) {
+				var ids []idfile.Identity
+				n := 0
+				for r := range w.Records() {
+					n++
+					ids = ids[:0]
+					for _, id := range r.IDs {
+						ids = append(ids, idfile.Identity{ID: id})
+					}
+					if !yield(idfile.Record{N: n, At: r.At, IDs: ids}, nil) {
+						return
+					}
+				}
 			}
-			return nil
 		},
 		segment:     &seg,
 		list:        &list,
+		segmentSize: int64(seg.Len()),
+		listSize:    int64(list.Len()),
 		linksName:   "synthetic logins and visits",
 		segmentName: "synthetic ECID list: recent visitors",
 		listName:    "synthetic campaign CSV keyed by " + listSpec.Namespace.String(),
@@ -101,49 +114,41 @@ func syntheticInputs(c *config, prog *progress) (inputs, error) {
 // before any work.
 func fileInputs(c *config) (inputs, error) {
 	var in inputs
-	open := func(flag, path string) (*os.File, error) {
+	// open opens a file and returns its size, or 0 if it is not a regular
+	// file (a pipe).
+	open := func(flag, path string) (*os.File, int64, error) {
 		f, err := os.Open(path)
 		if err != nil {
 			in.close()
-			return nil, fmt.Errorf("-%s: %w", flag, err)
+			return nil, 0, fmt.Errorf("-%s: %w", flag, err)
 		}
-		if st, err := f.Stat(); err == nil && st.IsDir() {
-			f.Close()
-			in.close()
-			return nil, fmt.Errorf("-%s: %s is a directory", flag, path)
+		var size int64
+		if st, err := f.Stat(); err == nil {
+			if st.IsDir() {
+				f.Close()
+				in.close()
+				return nil, 0, fmt.Errorf("-%s: %s is a directory", flag, path)
+			}
+			if st.Mode().IsRegular() {
+				size = st.Size()
+			}
 		}
 		in.closers = append(in.closers, f)
-		return f, nil
+		return f, size, nil
 	}
-	links, err := open("links", c.links)
+	links, linksSize, err := open("links", c.links)
 	if err != nil {
 		return inputs{}, err
 	}
-	if in.segment, err = open("segment", c.segment); err != nil {
+	if in.segment, in.segmentSize, err = open("segment", c.segment); err != nil {
 		return inputs{}, err
 	}
-	if in.list, err = open("list", c.list); err != nil {
+	if in.list, in.listSize, err = open("list", c.list); err != nil {
 		return inputs{}, err
 	}
 	in.linksName, in.segmentName, in.listName = c.links, c.segment, c.list
-	in.links = func(rec func(time.Time, []idtypes.ID), bad func(*idfile.LineError)) error {
-		var ids []idtypes.ID
-		for r, err := range idfile.ReadXDM(links, idfile.XDMOptions{}) {
-			var le *idfile.LineError
-			if errors.As(err, &le) {
-				bad(le)
-				continue
-			}
-			if err != nil {
-				return fmt.Errorf("-links: %w", err)
-			}
-			ids = ids[:0]
-			for _, id := range r.IDs {
-				ids = append(ids, id.ID)
-			}
-			rec(r.At, ids)
-		}
-		return nil
+	in.links = func(m *cli.Meter) iter.Seq2[idfile.Record, error] {
+		return idfile.ReadXDM(m.Reader(links, linksSize), idfile.XDMOptions{})
 	}
 	return in, nil
 }

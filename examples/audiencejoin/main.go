@@ -22,36 +22,47 @@
 // are written atomically. The -out file is sorted as bytes, the order of
 // LC_ALL=C sort. -people and -seed change the synthetic world.
 //
+// The links count their data lines: lines = invalid_lines + records, where
+// invalid lines give no record, and records = linked + rejected;
+// invalid_identities counts the identities left out of the records read.
 // Each import counts its data lines (blank and comment lines and the CSV
-// header are not data): lines = invalid + duplicates + unknown + matched,
-// where invalid lines give no identifier (invalid_reasons splits them),
-// duplicates repeat an identifier met before, unknown counts the distinct
-// identifiers in no profile and matched those in one of the matched_profiles.
-// joined_profiles is the number of profiles in both the segment and the
-// list; exported counts their identifiers per exported namespace, and
-// unexportable_profiles the joined profiles with none. Bad lines are counted
-// and shown, never fatal. Bad flags and files that cannot be read end the
-// program with one message and exit status 1. Work that runs longer than a
-// second shows progress on stderr when stderr is a terminal.
+// header are not data): lines = invalid + duplicates + unknown +
+// matched_identities, where invalid lines give no identifier, blocked values
+// included (invalid_by_reason splits them), duplicates repeat an identifier
+// met before, unknown counts the distinct identifiers in no profile and
+// matched_identities those in one of the matched_profiles. The names and
+// their meaning are those of the library's reconcile.LinkReport and
+// reconcile.ImportReport. joined_profiles is the number of profiles in both
+// the segment and the list; exported counts their identifiers per exported
+// namespace, and unexportable_profiles the joined profiles with none. Bad
+// lines are counted and the first ones shown with their line numbers, never
+// fatal. Bad flags and files that cannot be read end the program with one
+// message and exit status 1.
 //
-// The report as JSON (-report), shortened:
+// Long stages (linking, each import) show progress on stderr: what they
+// have counted, the share of the input done and an estimate of the time
+// left, in place on a terminal, and as a plain line every few seconds
+// otherwise.
+//
+// The report as JSON (-report), shortened, from the default run:
 //
 //	{
-//	  "links": {"source": "links.json", "records": 504113, "invalid_lines": 0, "invalid_identities": 0,
-//	            "linked": 504113, "rejected": 0, "unique": ["CRMID"], "cuts": 2341,
-//	            "identities": 939824, "profiles": 223536},
-//	  "segment": {"source": "segment.txt", "lines": 51163, "invalid": 512,
-//	              "invalid_reasons": {"blocked": 146, "namespace": 73, "range": 73, "syntax": 220},
-//	              "duplicates": 0, "unknown": 1535, "matched": 49116, "matched_profiles": 22268,
-//	              "match_rate": 0.9697, "examples": ["idfile: line 33: ..."]},
-//	  "list": {"source": "list.csv", "lines": 25488, "invalid": 255, ...},
-//	  "joined_profiles": 2447,
-//	  "exported": {"ECID": 5972},
+//	  "links": {"source": "synthetic logins and visits", "lines": 756613, "invalid_lines": 0,
+//	            "invalid_identities": 0, "records": 756613, "linked": 756613, "rejected": 0, "dropped": 0,
+//	            "unique": ["CRMID"], "cuts": 3505, "identities": 1410373, "profiles": 335002},
+//	  "segment": {"source": "synthetic ECID list: recent visitors", "lines": 77747, "invalid": 777,
+//	              "invalid_by_reason": {"blocked": 222, "namespace": 111, "range": 111, "syntax": 333},
+//	              "duplicates": 0, "unknown": 2332, "registered": 0, "matched_identities": 74638,
+//	              "matched_profiles": 32787, "match_rate": 0.9697,
+//	              "rejected": [{"line": 33, "text": "ECID:949707950597791799554190592219448706404", "reason": "syntax"}, ...]},
+//	  "list": {"source": "...", "lines": 38268, "invalid": 383, ...},
+//	  "joined_profiles": 3591,
+//	  "exported": {"ECID": 9200},
 //	  "unexportable_profiles": 0,
-//	  "overlap": {"audiences": [{"name": "segment", "size": 22268}, ...],
-//	              "pairs": [{"a": "segment", "b": "list", "overlap": 2447, "jaccard": 0.0559,
-//	                         "a_in_b": 0.1099, "b_in_a": 0.1023}, ...]},
-//	  "stages": [{"name": "link", "seconds": 1.21}, ...]
+//	  "overlap": {"audiences": [{"name": "segment", "size": 32787}, ...],
+//	              "pairs": [{"a": "segment", "b": "list", "overlap": 3591, "jaccard": 0.0552,
+//	                         "a_in_b": 0.1095, "b_in_a": 0.1}, ...]},
+//	  "stages": [{"name": "link", "seconds": 1.9}, ...]
 //	}
 package main
 
@@ -63,6 +74,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/idbits/idbits/examples/internal/cli"
 	"github.com/idbits/idbits/idtypes"
 )
 
@@ -200,8 +212,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	prog := newProgress(stderr)
-	defer prog.stop()
+	prog := cli.NewProgress(progName, stderr)
 
 	var in inputs
 	if c.synthetic() {
@@ -218,12 +229,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	rep.Stages = prog.stages
+	rep.Stages = prog.Stages()
 	if c.report != "" {
 		if err := writeJSON(c.report, rep); err != nil {
 			return fmt.Errorf("-report: %w", err)
 		}
 	}
-	prog.stop()
 	return printReport(stdout, rep)
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/idbits/idbits/examples/internal/cli"
 	"github.com/idbits/idbits/reconcile"
 	"github.com/idbits/idbits/reconcile/idfile"
 )
@@ -24,67 +25,42 @@ type report struct {
 	Exported             map[string]int          `json:"exported"`
 	UnexportableProfiles int                     `json:"unexportable_profiles"`
 	Overlap              reconcile.OverlapReport `json:"overlap"`
-	Stages               []stage                 `json:"stages"`
+	Stages               []cli.Stage             `json:"stages"`
 }
 
-// linksReport is the funnel of the identity links.
+// linksReport is the funnel of the identity links, as the library reports
+// it (its counts and their JSON names), with what the graph made of them.
 type linksReport struct {
-	Source            string   `json:"source"`
-	Records           int      `json:"records"`            // records read
-	InvalidLines      int      `json:"invalid_lines"`      // lines that were no record at all
-	InvalidIdentities int      `json:"invalid_identities"` // identities left out of their record
-	Linked            int      `json:"linked"`             // records in the graph
-	Rejected          int      `json:"rejected"`           // records the graph refused (too many identifiers, bad time)
-	Unique            []string `json:"unique"`             // the unique namespaces
-	Cuts              int      `json:"cuts"`               // joins the rules cut
-	Identities        int      `json:"identities"`         // identities in profiles
-	Profiles          int      `json:"profiles"`
-	Examples          []string `json:"examples,omitempty"` // the first bad lines and records
+	Source string `json:"source"`
+	reconcile.LinkReport
+	Unique     []string `json:"unique"`     // the unique namespaces
+	Cuts       int      `json:"cuts"`       // joins the rules cut
+	Identities int      `json:"identities"` // identities in profiles
+	Profiles   int      `json:"profiles"`
+	Examples   []string `json:"examples,omitempty"` // the first bad lines and records, in file order
 }
 
-func (r *linksReport) examples(s string) {
-	if len(r.Examples) < maxExamples {
-		r.Examples = append(r.Examples, s)
+// fillExamples keeps the first bad lines and records of the report, in
+// file order.
+func (r *linksReport) fillExamples() {
+	les, res := r.LineErrors, r.Errors
+	for len(r.Examples) < maxExamples && len(les)+len(res) > 0 {
+		if len(res) == 0 || len(les) > 0 && les[0].Line <= res[0].Line {
+			r.Examples = append(r.Examples, les[0].Error())
+			les = les[1:]
+		} else {
+			r.Examples = append(r.Examples, res[0].Error())
+			res = res[1:]
+		}
 	}
 }
 
-// importReport is the funnel of one import:
-// Lines = Invalid + Duplicates + Unknown + Matched.
+// importReport is the funnel of one import, as the library reports it
+// (its counts and their JSON names):
+// Lines = Invalid + Duplicates + Unknown + MatchedIdentities.
 type importReport struct {
-	Source          string         `json:"source"`
-	Lines           int            `json:"lines"`            // data lines
-	Invalid         int            `json:"invalid"`          // lines that gave no identifier
-	InvalidReasons  map[string]int `json:"invalid_reasons"`  // Invalid by reason
-	Duplicates      int            `json:"duplicates"`       // identifiers met again
-	Unknown         int            `json:"unknown"`          // distinct identifiers in no profile
-	Matched         int            `json:"matched"`          // distinct identifiers in a profile
-	MatchedProfiles int            `json:"matched_profiles"` // profiles holding them
-	MatchRate       float64        `json:"match_rate"`       // Matched / (Matched + Unknown)
-	Examples        []string       `json:"examples,omitempty"`
-}
-
-// fill copies the counts of the import flow's report.
-func (r *importReport) fill(f reconcile.ImportReport) {
-	r.Lines = f.Lines
-	r.Invalid = f.Invalid + f.Blocked
-	r.InvalidReasons = maps.Clone(f.InvalidByReason)
-	if f.Blocked > 0 {
-		r.InvalidReasons[reconcile.ReasonBlocked] = f.Blocked
-	}
-	r.Duplicates = f.Duplicates
-	r.Unknown = f.Unknown
-	r.Matched = f.MatchedIdentities
-	r.MatchedProfiles = f.MatchedProfiles
-	r.MatchRate = f.MatchRate
-	for _, l := range f.Rejected {
-		r.Examples = append(r.Examples, l.Err.Error())
-	}
-}
-
-// stage is how long one stage took.
-type stage struct {
-	Name    string  `json:"name"`
-	Seconds float64 `json:"seconds"`
+	Source string `json:"source"`
+	reconcile.ImportReport
 }
 
 // writeJSON writes rep as indented JSON, atomically.
@@ -117,11 +93,15 @@ func printReport(w io.Writer, rep *report) error {
 		unique = strings.Join(l.Unique, ",")
 	}
 	fmt.Fprintf(&b, "\nLinks: %s\n", l.Source)
+	row("data lines", count(l.Lines), "")
+	row("invalid lines (no record)", count(l.InvalidLines), "")
 	row("records read", count(l.Records), "")
-	row("invalid lines", count(l.InvalidLines), "")
 	row("invalid identities (left out)", count(l.InvalidIdentities), "")
 	row("records rejected", count(l.Rejected), "")
 	row("records linked", count(l.Linked), "")
+	if l.Dropped > 0 {
+		row("erased identities dropped", count(l.Dropped), "")
+	}
 	row("joins cut (unique: "+unique+")", count(l.Cuts), "")
 	row("identities", count(l.Identities), "")
 	row("profiles", count(l.Profiles), "")
@@ -137,16 +117,16 @@ func printReport(w io.Writer, rep *report) error {
 		fmt.Fprintf(&b, "\n%s: %s\n", part.title, r.Source)
 		row("data lines", count(r.Lines), "")
 		row("invalid", count(r.Invalid), pct(r.Invalid, r.Lines))
-		for _, reason := range sortedReasons(r.InvalidReasons) {
-			row("  "+reason, count(r.InvalidReasons[reason]), "")
+		for _, reason := range sortedReasons(r.InvalidByReason) {
+			row("  "+reason, count(r.InvalidByReason[reason]), "")
 		}
 		row("duplicates", count(r.Duplicates), pct(r.Duplicates, r.Lines))
 		row("unknown (in no profile)", count(r.Unknown), pct(r.Unknown, r.Lines))
-		row("matched identifiers", count(r.Matched), pct(r.Matched, r.Lines))
+		row("matched identifiers", count(r.MatchedIdentities), pct(r.MatchedIdentities, r.Lines))
 		row("match rate (matched / well-formed)", fmt.Sprintf("%.2f%%", 100*r.MatchRate), "")
 		row("matched profiles", count(r.MatchedProfiles), "")
-		for _, e := range r.Examples {
-			fmt.Fprintf(&b, "    e.g. %s\n", e)
+		for _, l := range r.Rejected {
+			fmt.Fprintf(&b, "    e.g. %s\n", l.Err)
 		}
 	}
 
