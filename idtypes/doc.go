@@ -32,10 +32,37 @@
 //
 // Parsing and decoding fail with a *[ParseError] carrying the namespace and
 // the input. Match its reason with errors.Is: [ErrSyntax], [ErrRange],
-// [ErrBlocked] (blank, "null", "anonymous", "invalid", "undefined", the
-// all-zero IDFA or GAID), [ErrTooLong], or [ErrNamespace] (an unknown namespace
-// code). No input makes the package panic, except [MustParse], which is meant
-// for tests and constants.
+// [ErrBlocked] (blank, "null", "anonymous", "invalid", "undefined" or their
+// SHA-256, the all-zero IDFA or GAID, or a placeholder),
+// [ErrPlaceholder] (a well-known placeholder; it also matches ErrBlocked),
+// [ErrTooLong], or [ErrNamespace] (an unknown namespace code). Error messages
+// show at most 64 bytes of the input; a longer one is shortened at a
+// character boundary and the message gives its length. No input makes the
+// package panic, except [MustParse], which is meant for tests and constants.
+//
+// # Blocked values and placeholders
+//
+// Some values identify nobody, and linking on them would merge strangers
+// into one profile ("graph collapse"). The package refuses them wherever it
+// meets them, plain or hashed:
+//
+//   - Blank, "null", "anonymous" and "invalid" are the values Experience
+//     Platform's guardrails block in every namespace; "undefined" is what
+//     JavaScript writes for a missing value. They are refused in any case in
+//     every namespace, and their SHA-256 (of the lower-cased value, as
+//     [HashEmail] would hash it; the SHA-256 of the empty string is
+//     e3b0c442…b855) in EmailSHA256 and PhoneSHA256.
+//   - The all-zero IDFA or GAID is what a device reports when tracking is
+//     disabled.
+//   - The placeholders [Placeholders] lists: "test@test.com" (Email) and
+//     "+1-111-111-1111", that is +11111111111 (Phone), which Experience
+//     Platform's identity graph linking rules overview gives as the bad
+//     email and phone numbers that collapse graphs. They are refused in
+//     their namespace in any spelling that normalizes to them, and their
+//     SHA-256 in EmailSHA256 and PhoneSHA256.
+//
+// The list stays short: each entry needs a source. A value that is junk only
+// in your own data belongs in your own blocklist.
 //
 // # Concurrency
 //

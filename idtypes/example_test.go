@@ -60,6 +60,21 @@ func ExampleParseError() {
 	// GAID 00000000-0000-0000-0000-000000000000
 }
 
+func ExamplePlaceholders() {
+	for ns, v := range idtypes.Placeholders() {
+		fmt.Println(ns, v)
+	}
+	_, err := idtypes.HashEmail(" Test@Test.com ")
+	fmt.Println(errors.Is(err, idtypes.ErrPlaceholder), errors.Is(err, idtypes.ErrBlocked))
+	_, err = idtypes.ParseText("Email_LC_SHA256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+	fmt.Println(err)
+	// Output:
+	// Email test@test.com
+	// Phone_E.164 +11111111111
+	// true true
+	// idtypes: parse Email_LC_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855": blocked value: SHA-256 of a blank or blocked value
+}
+
 func ExampleParseText() {
 	for _, in := range []string{
 		"CORE:07955261652886032950143702505894272138",

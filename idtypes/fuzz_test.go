@@ -152,6 +152,7 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		checkParsed(t, id, ns)
+		checkNotJunk(t, id)
 		switch ns {
 		case idtypes.ECID, idtypes.AAMUUID, idtypes.IDFA, idtypes.GAID, idtypes.EmailSHA256, idtypes.PhoneSHA256:
 			if trimmed := strings.Trim(s, " \t\n\v\f\r"); !strings.EqualFold(id.String(), trimmed) {
@@ -186,6 +187,41 @@ func checkHash(t *testing.T, ns idtypes.Namespace, s string, parsed idtypes.ID) 
 	sum := sha256.Sum256([]byte(parsed.String()))
 	if err != nil || h.Namespace() != to || h.String() != hex.EncodeToString(sum[:]) {
 		t.Fatalf("hash of %q = %v, %v; want the SHA-256 of %q", s, h.Text(), err, parsed.String())
+	}
+	// A value that parses never hashes to a digest the hash namespaces refuse.
+	if back, err := idtypes.Parse(to, h.String()); err != nil || back != h {
+		t.Fatalf("hash of %q = %v, but Parse gives %v, %v", s, h.Text(), back, err)
+	}
+}
+
+// junkDigests are the lower-case hex SHA-256 digests of the blocked values
+// and placeholders, computed here without the package's own table.
+func junkDigests() map[string]bool {
+	m := map[string]bool{}
+	for _, v := range []string{"", "null", "anonymous", "invalid", "undefined"} {
+		m[sha256Hex(v)] = true
+	}
+	for _, v := range idtypes.Placeholders() {
+		m[sha256Hex(v)] = true
+	}
+	return m
+}
+
+// checkNotJunk checks that a parsed ID is neither a placeholder nor the
+// SHA-256 of a blocked value or placeholder.
+func checkNotJunk(t *testing.T, id idtypes.ID) {
+	t.Helper()
+	switch id.Namespace() {
+	case idtypes.EmailSHA256, idtypes.PhoneSHA256:
+		if junkDigests()[id.String()] {
+			t.Fatalf("%v parsed, but it is the SHA-256 of a blocked value or placeholder", id.Text())
+		}
+	case idtypes.Email, idtypes.Phone:
+		for ns, v := range idtypes.Placeholders() {
+			if ns == id.Namespace() && v == id.String() {
+				t.Fatalf("%v parsed, but it is a placeholder", id.Text())
+			}
+		}
 	}
 }
 

@@ -83,11 +83,16 @@ const (
 //   - Phone: spaces, dashes, dots and parentheses are removed; what is left
 //     must be '+' and 8 to 15 digits, the first not 0 (E.164).
 //   - EmailSHA256, PhoneSHA256: exactly 64 hex digits in any case; they print
-//     in lower case.
+//     in lower case. The SHA-256 of a blank or blocked value ("", "null",
+//     "anonymous", "invalid", "undefined", as HashEmail would hash them) is
+//     rejected with ErrBlocked, and that of a placeholder with
+//     ErrPlaceholder, in both namespaces.
 //
 // In every namespace a blank value and "null", "anonymous", "invalid" and
-// "undefined" (in any case) are rejected with ErrBlocked. Errors are
-// *ParseError values; an invalid ns gives ErrNamespace.
+// "undefined" (in any case) are rejected with ErrBlocked. An Email or Phone
+// whose normal form is a well-known placeholder ([Placeholders], such as
+// "test@test.com") is rejected with ErrPlaceholder, which wraps ErrBlocked.
+// Errors are *ParseError values; an invalid ns gives ErrNamespace.
 func Parse(ns Namespace, s string) (ID, error) {
 	if !ns.IsValid() {
 		return ID{}, parseError(ns, s, ErrNamespace)

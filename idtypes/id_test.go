@@ -523,6 +523,9 @@ func TestAllocs(t *testing.T) {
 		{"Parse(Phone)", func() { sink, _ = idtypes.Parse(idtypes.Phone, "+1 (415) 555-2671") }, 1},
 		{"HashEmail", func() { sink, _ = idtypes.HashEmail("John.Doe@Example.com") }, 1},
 		{"HashPhone", func() { sink, _ = idtypes.HashPhone("+1 (415) 555-2671") }, 1},
+		{"Parse(EmailSHA256)", func() {
+			sink, _ = idtypes.Parse(idtypes.EmailSHA256, "a6ea4cde5da5ae7cc68baae894d1d6544fca26254433b0fff7c2cb4843b4a097")
+		}, 1},
 	}
 	for _, tc := range tests {
 		if got := testing.AllocsPerRun(100, tc.f); got != tc.want {

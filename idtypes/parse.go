@@ -25,16 +25,22 @@ func parseValue(ns Namespace, v string) (ID, error) {
 		}
 		return ID{ns: ns, hi: hi, lo: lo}, nil
 	case EmailSHA256, PhoneSHA256:
-		h, err := parseHash(v)
-		if err != nil {
+		var h [hashLen]byte
+		if err := parseHash(&h, v); err != nil {
 			return ID{}, err
 		}
-		return ID{ns: ns, s: h}, nil
+		if err := junkDigest(&h); err != nil {
+			return ID{}, err
+		}
+		return ID{ns: ns, s: string(h[:])}, nil
 	case Email:
 		var buf [maxEmail]byte
 		e, err := normalizeEmail(buf[:0], v)
 		if err != nil {
 			return ID{}, err
+		}
+		if placeholder(ns, e) {
+			return ID{}, ErrPlaceholder
 		}
 		return ID{ns: ns, s: string(e)}, nil
 	case Phone:
@@ -42,6 +48,9 @@ func parseValue(ns Namespace, v string) (ID, error) {
 		p, err := normalizePhone(buf[:0], v)
 		if err != nil {
 			return ID{}, err
+		}
+		if placeholder(ns, p) {
+			return ID{}, ErrPlaceholder
 		}
 		return ID{ns: ns, s: string(p)}, nil
 	}
@@ -187,20 +196,19 @@ func parseUUID(v string) (hi, lo uint64, err error) {
 	return x[0], x[1], nil
 }
 
-// parseHash parses 64 hex digits into 32 raw bytes.
-func parseHash(v string) (string, error) {
+// parseHash parses 64 hex digits into the 32 raw bytes of h.
+func parseHash(h *[hashLen]byte, v string) error {
 	if len(v) != 2*hashLen {
-		return "", ErrSyntax
+		return ErrSyntax
 	}
-	var h [hashLen]byte
 	for i := range h {
 		a, b := unhex(v[2*i]), unhex(v[2*i+1])
 		if a > 0xf || b > 0xf {
-			return "", ErrSyntax
+			return ErrSyntax
 		}
 		h[i] = a<<4 | b
 	}
-	return string(h[:]), nil
+	return nil
 }
 
 // normalizeEmail checks an email address and appends it, lower-cased, to dst.

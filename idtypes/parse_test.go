@@ -113,6 +113,16 @@ var parseCases = []parseCase{
 	{idtypes.EmailSHA256, "55e79200c1635b37ad31a378c39feb12f120f116625093a19bc32fff150411490", "", idtypes.ErrSyntax},
 	{idtypes.PhoneSHA256, "55e79200c1635b37ad31a378c39feb12f120f116625093a19bc32fff1504114g", "", idtypes.ErrSyntax},
 	{idtypes.PhoneSHA256, "55e79200c1635b37ad31a378c39feb12f120f116625093a19bc32fff1504114 ", "", idtypes.ErrSyntax},
+	// The SHA-256 of the empty string and of placeholders identify nobody.
+	{idtypes.EmailSHA256, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "", idtypes.ErrBlocked},
+	{idtypes.PhoneSHA256, "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855", "", idtypes.ErrBlocked},
+	{idtypes.EmailSHA256, "f660ab912ec121d1b1e928a0bb4bc61b15f5ad44d5efdc4e1c92a25e99b8e44a", "", idtypes.ErrPlaceholder}, // test@test.com
+	// Placeholders, in any spelling that normalizes to them.
+	{idtypes.Email, " Test@TEST.com ", "", idtypes.ErrPlaceholder},
+	{idtypes.Phone, "+1-111-111-1111", "", idtypes.ErrPlaceholder},
+	{idtypes.CRMID, "test@test.com", "test@test.com", nil}, // an opaque CRM ID is not an email
+	{idtypes.Email, "test@test.co", "test@test.co", nil},
+	{idtypes.Phone, "+1-111-111-1112", "+11111111112", nil},
 	// Unknown namespaces.
 	{0, "x", "", idtypes.ErrNamespace},
 	{idtypes.Namespace(99), "x", "", idtypes.ErrNamespace},
@@ -254,7 +264,13 @@ func TestParseErrorMessage(t *testing.T) {
 	}{
 		{second(idtypes.Parse(idtypes.ECID, "123")), `idtypes: parse ECID "123": invalid syntax`},
 		{second(idtypes.ParseNamespace("Nope")), `idtypes: parse namespace "Nope": invalid namespace`},
-		{second(idtypes.Parse(idtypes.AAMUUID, long)), `idtypes: parse CORE "` + long[:64] + `"...: invalid syntax`},
+		{second(idtypes.Parse(idtypes.AAMUUID, long)), `idtypes: parse CORE "` + long[:64] + `…" (100 bytes, shortened): invalid syntax`},
+		{second(idtypes.Parse(idtypes.EmailSHA256, hex65)), `idtypes: parse Email_LC_SHA256 "` + hex65[:64] + `…" (65 bytes, shortened): invalid syntax`},
+		{second(idtypes.Parse(idtypes.ECID, long[:64])), `idtypes: parse ECID "` + long[:64] + `": invalid syntax`},
+		// A cut never splits a character: "é" is 2 bytes at 63 and 64, "😀" 4 bytes at 62 to 65.
+		{second(idtypes.Parse(idtypes.ECID, long[:63]+"é")), `idtypes: parse ECID "` + long[:63] + `…" (65 bytes, shortened): invalid syntax`},
+		{second(idtypes.Parse(idtypes.ECID, long[:62]+"😀")), `idtypes: parse ECID "` + long[:62] + `…" (66 bytes, shortened): invalid syntax`},
+		{second(idtypes.Parse(idtypes.ECID, long[:64]+"é")), `idtypes: parse ECID "` + long[:64] + `…" (66 bytes, shortened): invalid syntax`},
 		{second(idtypes.Parse(idtypes.CRMID, "a\x00")), `idtypes: parse CRMID "a\x00": invalid syntax`},
 		{second(idtypes.ParseText("no colon")), `idtypes: parse ID "no colon": invalid syntax`},
 	}
@@ -270,6 +286,10 @@ func TestParseErrorMessage(t *testing.T) {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+// hex65 is a 64-digit hash with one digit too many; cut at 64 bytes it
+// would look valid.
+var hex65 = "a6ea4cde5da5ae7cc68baae894d1d6544fca26254433b0fff7c2cb4843b4a0971"
 
 // TestECIDEveryByte puts every byte value at every position of an ECID:
 // only digits may parse, and each digit must land in its place.
