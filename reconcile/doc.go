@@ -27,7 +27,10 @@
 // reports rejected records by their line) in an append-only log with their times, and
 // resolves them into profiles under Rules: unique namespaces (at most one
 // CRM ID per profile), a namespace priority, a cap on identities per profile
-// and on identifiers per record. Resolution replays the records of each
+// and on identifiers per record, and a blocklist of values that identify
+// nobody in your data (a record is linked without them; values idtypes
+// refuses everywhere, such as test@test.com or the SHA-256 of a blank value,
+// never get that far). Resolution replays the records of each
 // connected component from newest to oldest, joining each record's
 // identifiers highest priority first and cutting any join a rule forbids, so
 // on a shared device the last authenticated user wins. The result does not
@@ -86,7 +89,8 @@
 // ErrTime or ErrGraphFull (the graph's log holds as many records or record
 // entries as it can address, about 2^32 of each: the record is refused and
 // the graph left as it was) inside a *RecordError, invalid Rules with
-// ErrRules. The flows fail
+// ErrRules. ErrErased and ErrBlocklisted report an identifier dropped from a
+// record that was linked without it. The flows fail
 // with ErrForeignView (a view of another graph), ErrJoinOp and
 // ErrNoNamespace; the catalog with ErrAudienceName and ErrNotProfile.
 //

@@ -173,6 +173,7 @@ func (g *Graph) Rules() Rules {
 	r := g.rs.Rules
 	r.Unique = slices.Clone(r.Unique)
 	r.Priority = slices.Clone(r.Priority)
+	r.Blocklist = slices.Clone(r.Blocklist)
 	return r
 }
 
@@ -185,19 +186,21 @@ func timeOK(at time.Time) bool { return !at.Before(minTime) && !at.After(maxTime
 
 // entry is one identifier of a record being prepared.
 type entry struct {
-	id  idtypes.ID
-	pos int // position as given
+	id      idtypes.ID
+	pos     int  // position as given
+	blocked bool // on the blocklist: to be dropped and reported
 }
 
 // prepare validates a record's identifiers and returns the distinct ones in
-// join order, appended to buf[:0].
+// join order, appended to buf[:0], blocklisted ones marked. They count
+// toward MaxPerRecord: the record is checked as given.
 func (g *Graph) prepare(rec int, batch bool, ids []idtypes.ID, buf []entry) ([]entry, *RecordError) {
 	es := buf[:0]
 	for i, id := range ids {
 		if !id.IsValid() {
 			return es, &RecordError{Record: rec, Pos: i, Err: ErrInvalid, batch: batch}
 		}
-		es = append(es, entry{id, i})
+		es = append(es, entry{id, i, g.rs.blocked(id)})
 	}
 	es = g.order(es)
 	if len(es) > g.rs.maxPer {
@@ -235,7 +238,8 @@ func (g *Graph) order(es []entry) []entry {
 // matching ErrErased (joined with errors.Join if there are several). That is
 // the only error after which the record was kept: linking an old record
 // after an erasure gives the graph the erasure would have given with the
-// record already there.
+// record already there. Identifiers on Rules.Blocklist are dropped the same
+// way, reported with ErrBlocklisted, and never added to the dictionary.
 func (g *Graph) Link(at time.Time, ids ...idtypes.ID) error {
 	if g.err != nil {
 		return g.err
@@ -256,6 +260,12 @@ func (g *Graph) Link(at time.Time, ids ...idtypes.ID) error {
 	ords, nss := obuf[:0], nbuf[:0]
 	var errs []error
 	for _, e := range es {
+		if e.blocked {
+			errs = append(errs, &RecordError{Pos: e.pos, ID: e.id, Err: ErrBlocklisted})
+			ords = append(ords, NoOrdinal) // ords and nss stay beside es
+			nss = append(nss, 0)
+			continue
+		}
 		o, err := g.dict.Add(e.id)
 		switch {
 		case errors.Is(err, ErrErased):
@@ -342,7 +352,7 @@ type LinkReport struct {
 	Records int `json:"records"`
 	// Linked counts the records recorded, some perhaps without erased
 	// identifiers; Rejected the records not recorded; Dropped the erased
-	// identifiers dropped from recorded records.
+	// and blocklisted identifiers dropped from recorded records.
 	Linked   int `json:"linked"`
 	Rejected int `json:"rejected"`
 	Dropped  int `json:"dropped"`
@@ -363,8 +373,9 @@ const linkChunk = 1 << 14
 // to the dictionary in one AddMany call, and records reach the log in chunks
 // without allocations per record. Records Link would reject are skipped
 // (their identifiers are not added to the dictionary) and reported in the
-// LinkReport, as are erased identifiers dropped from the records; the error
-// is for the batch as a whole (invalid rules). b is not changed and can be
+// LinkReport, as are erased and blocklisted identifiers dropped from the
+// records (blocklisted ones are never added to the dictionary); the error is
+// for the batch as a whole (invalid rules). b is not changed and can be
 // reused.
 func (g *Graph) LinkMany(b *Batch) (LinkReport, error) {
 	if b == nil {
@@ -379,6 +390,7 @@ func (g *Graph) LinkMany(b *Batch) (LinkReport, error) {
 	bad := b.bad
 	var ebuf []entry
 	rejected := false
+	blocked := false // a record holds a blocklisted identifier
 	lo := 0
 	for i := range b.Len() {
 		hi := b.end[i]
@@ -408,19 +420,31 @@ func (g *Graph) LinkMany(b *Batch) (LinkReport, error) {
 			rejected = true
 			continue
 		}
+		if g.rs.block != nil && !blocked && slices.ContainsFunc(ids, g.rs.blocked) {
+			blocked = true
+		}
 		ok[i] = true
 	}
 
 	// Pass 2: ordinals of every identifier of the records that go on.
-	// Without rejections that is b.ids itself, not copied.
+	// Without rejections or blocklisted identifiers that is b.ids itself,
+	// not copied. In a copy, the zero ID stands for a blocklisted one, so
+	// that it stays out of the dictionary.
+	copied := rejected || blocked
 	ids, base := b.ids, make([]int, 0)
-	if rejected {
+	if copied {
 		ids = nil
 		lo = 0
 		for i := range b.Len() {
 			base = append(base, len(ids)-lo) // index in ids = index in b.ids + base[i]
 			if ok[i] {
+				n := len(ids)
 				ids = append(ids, b.ids[lo:b.end[i]]...)
+				for k := n; blocked && k < len(ids); k++ {
+					if g.rs.blocked(ids[k]) {
+						ids[k] = idtypes.ID{}
+					}
+				}
 			}
 			lo = b.end[i]
 		}
@@ -434,7 +458,7 @@ func (g *Graph) LinkMany(b *Batch) (LinkReport, error) {
 		// Find why each failed: erased identifiers are dropped, a full
 		// dictionary rejects the record.
 		for i, o := range ords {
-			if o != NoOrdinal {
+			if o != NoOrdinal || !ids[i].IsValid() { // added, or blocklisted
 				continue
 			}
 			if _, err := g.dict.Add(ids[i]); !errors.Is(err, ErrErased) {
@@ -469,12 +493,14 @@ func (g *Graph) LinkMany(b *Batch) (LinkReport, error) {
 			}
 			hi := b.end[i]
 			off := 0
-			if rejected {
+			if copied {
 				off = base[i]
 			}
 			sbuf = sbuf[:0]
 			for j := lo; j < hi; j++ {
-				sbuf = append(sbuf, sorted{ids[j+off], ords[j+off], int32(j - lo)})
+				// b.ids[j] is ids[j+off], or the blocklisted identifier
+				// the zero ID there stands for.
+				sbuf = append(sbuf, sorted{b.ids[j], ords[j+off], int32(j - lo)})
 			}
 			for x := 1; x < len(sbuf); x++ {
 				for y := x; y > 0 && g.rs.compareID(sbuf[y].id, sbuf[y-1].id) < 0; y-- {
@@ -491,6 +517,10 @@ func (g *Graph) LinkMany(b *Batch) (LinkReport, error) {
 				if e.ord == NoOrdinal-1 {
 					full = &RecordError{Record: i, Pos: int(e.pos), ID: e.id, Err: ErrFull, batch: true}
 					break
+				}
+				if e.ord == NoOrdinal && g.rs.blocked(e.id) {
+					rep.Errors = append(rep.Errors, &RecordError{Record: i, Pos: int(e.pos), ID: e.id, Err: ErrBlocklisted, batch: true})
+					continue
 				}
 				if e.ord == NoOrdinal || g.rg.Erased(e.ord) {
 					rep.Errors = append(rep.Errors, &RecordError{Record: i, Pos: int(e.pos), ID: e.id, Err: ErrErased, batch: true})
@@ -558,8 +588,10 @@ var ErrUnknownOrdinal = errors.New("reconcile: ordinal not in the dictionary")
 
 // LoadGraph rebuilds a graph from a dictionary, rules and records (as
 // Graph.Records yields them, with the ordinals of d). The graph takes d as
-// its Dictionary. Identities erased in d are dropped from the records, as
-// Link would; a record's order and duplicates do not matter. It fails with a
+// its Dictionary. Identities erased in d, and those on rules.Blocklist, are
+// dropped from the records, as Link would, without a report (a blocklisted
+// identity stays in d, in no profile); a record's order and duplicates do
+// not matter. It fails with a
 // *RecordError for an ordinal d never handed out (ErrUnknownOrdinal), a time
 // out of range, a record over Rules.MaxPerRecord or more records than a
 // graph holds (ErrGraphFull), and with an error
@@ -569,6 +601,15 @@ func LoadGraph(d *Dictionary, rules Rules, records iter.Seq2[time.Time, []uint32
 		return nil, err
 	}
 	g := newGraph(d, rules)
+	var blocked map[uint32]bool // ordinals of blocklisted identities
+	for _, id := range rules.Blocklist {
+		if o, ok := d.Lookup(id); ok {
+			if blocked == nil {
+				blocked = map[uint32]bool{}
+			}
+			blocked[o] = true
+		}
+	}
 	var ords []uint32
 	var nss []uint16
 	i := -1
@@ -586,7 +627,7 @@ func LoadGraph(d *Dictionary, rules Rules, records iter.Seq2[time.Time, []uint32
 			if !published {
 				return nil, &RecordError{Record: i, Pos: j, Err: fmt.Errorf("%w: %d", ErrUnknownOrdinal, o), batch: true}
 			}
-			if erased {
+			if erased || blocked[o] {
 				continue
 			}
 			ords = append(ords, o)

@@ -32,6 +32,10 @@ type Simulation struct {
 	// view does not make (a join the view already cuts is not listed again,
 	// whatever namespace is named).
 	Cuts []Cut
+	// Dropped lists the identifiers Link would drop from the records, in
+	// record order: each a *RecordError matching ErrBlocklisted (on
+	// Rules.Blocklist) or ErrErased.
+	Dropped []*RecordError
 }
 
 // SimulatedProfile is one profile after the simulated records.
@@ -47,7 +51,8 @@ type SimulatedProfile struct {
 // or its dictionary: it resolves the components the records touch with the
 // records added and compares the result with the current View. Records are
 // checked as Link checks them and a bad one fails the call with a
-// *RecordError naming it; erased identifiers are left out, as Link would.
+// *RecordError naming it; erased and blocklisted identifiers are left out,
+// as Link would, and listed in Simulation.Dropped.
 func (g *Graph) Simulate(records ...Record) (Simulation, error) {
 	if g.err != nil {
 		return Simulation{}, g.err
@@ -78,13 +83,19 @@ func (g *Graph) Simulate(records ...Record) (Simulation, error) {
 	next := NoOrdinal - 1
 	tmpOf := map[idtypes.ID]uint32{}
 	sims := make([]resolve.SimRecord, 0, len(ps))
-	for _, p := range ps {
+	var dropped []*RecordError
+	for i, p := range ps {
 		var sr resolve.SimRecord
 		sr.At = p.at
 		for _, e := range p.es {
+			if e.blocked {
+				dropped = append(dropped, &RecordError{Record: i, Pos: e.pos, ID: e.id, Err: ErrBlocklisted, batch: true})
+				continue
+			}
 			o, ok := g.dict.Lookup(e.id)
 			if !ok {
 				if g.dict.lookupErased(e.id) {
+					dropped = append(dropped, &RecordError{Record: i, Pos: e.pos, ID: e.id, Err: ErrErased, batch: true})
 					continue
 				}
 				if o, ok = tmpOf[e.id]; !ok {
@@ -107,7 +118,7 @@ func (g *Graph) Simulate(records ...Record) (Simulation, error) {
 		}
 		return g.dict.ID(o)
 	}
-	sim := Simulation{Merged: rs.Merged, Split: rs.Split, Changed: rs.Changed, Moved: rs.Moved, Created: rs.Created}
+	sim := Simulation{Merged: rs.Merged, Split: rs.Split, Changed: rs.Changed, Moved: rs.Moved, Created: rs.Created, Dropped: dropped}
 	for _, p := range rs.Profiles {
 		sp := SimulatedProfile{}
 		sp.Key, _ = idOf(p.Key)

@@ -19,6 +19,10 @@ const MaxRecordLimit = 4096
 // ErrRules: the linking rules are inconsistent (see Rules.Validate).
 var ErrRules = errors.New("reconcile: invalid rules")
 
+// ErrBlocklisted: an identifier of a record is on Rules.Blocklist, so it was
+// dropped from the record rather than linked.
+var ErrBlocklisted = errors.New("reconcile: identifier on the blocklist")
+
 // Rules are the linking rules of a Graph. The zero Rules has none: profiles
 // are the plain connected components of the records, and a record may hold
 // up to DefaultMaxPerRecord identifiers.
@@ -38,11 +42,24 @@ type Rules struct {
 	// MaxPerRecord caps the distinct identifiers of one record; 0 means
 	// DefaultMaxPerRecord. At most MaxRecordLimit.
 	MaxPerRecord int
+	// Blocklist lists identifiers that identify nobody in your data (a
+	// shop's test account, a call centre's default phone number): a record
+	// holding one is linked without it, as Experience Platform skips a
+	// blocked identity and ingests the rest of the record. Link, LinkMany
+	// and Simulate report each one dropped with ErrBlocklisted; LoadGraph
+	// drops them from the records it loads, so loading yesterday's records
+	// under today's blocklist undoes the merges the value made. A record
+	// left without identifiers is not linked. Values idtypes refuses
+	// everywhere (blank, placeholders such as test@test.com, the SHA-256 of
+	// either) need no entry: they never parse.
+	Blocklist []idtypes.ID
 }
 
 // Validate reports the first inconsistency of r, wrapped around ErrRules: an
 // invalid or repeated namespace in Unique or Priority, a negative
-// MaxIdentities, or a MaxPerRecord outside 0..MaxRecordLimit.
+// MaxIdentities, a MaxPerRecord outside 0..MaxRecordLimit, or a Blocklist
+// entry that is the zero ID, is listed twice, or that idtypes.Parse refuses
+// (one decoded from a binary key, such as the SHA-256 of a blank value).
 func (r Rules) Validate() error {
 	for _, l := range []struct {
 		name string
@@ -65,6 +82,19 @@ func (r Rules) Validate() error {
 	if r.MaxPerRecord < 0 || r.MaxPerRecord > MaxRecordLimit {
 		return fmt.Errorf("%w: MaxPerRecord %d is outside 0..%d", ErrRules, r.MaxPerRecord, MaxRecordLimit)
 	}
+	seen := make(map[idtypes.ID]bool, len(r.Blocklist))
+	for i, id := range r.Blocklist {
+		if !id.IsValid() {
+			return fmt.Errorf("%w: Blocklist[%d] is the zero ID", ErrRules, i)
+		}
+		if seen[id] {
+			return fmt.Errorf("%w: Blocklist lists %v twice", ErrRules, id.Text())
+		}
+		seen[id] = true
+		if _, err := idtypes.Parse(id.Namespace(), id.String()); err != nil {
+			return fmt.Errorf("%w: Blocklist[%d]: %w", ErrRules, i, err)
+		}
+	}
 	return nil
 }
 
@@ -72,13 +102,21 @@ func (r Rules) Validate() error {
 type ruleSet struct {
 	Rules
 	maxPer int
-	group  []int32 // by namespace: position in Priority; unlisted: -1
+	group  []int32                 // by namespace: position in Priority; unlisted: -1
+	block  map[idtypes.ID]struct{} // Blocklist; nil if empty
 }
 
 func newRuleSet(r Rules) ruleSet {
 	rs := ruleSet{Rules: r, maxPer: r.MaxPerRecord}
 	rs.Unique = append([]idtypes.Namespace(nil), r.Unique...)
 	rs.Priority = append([]idtypes.Namespace(nil), r.Priority...)
+	rs.Blocklist = append([]idtypes.ID(nil), r.Blocklist...)
+	if len(rs.Blocklist) > 0 {
+		rs.block = make(map[idtypes.ID]struct{}, len(rs.Blocklist))
+		for _, id := range rs.Blocklist {
+			rs.block[id] = struct{}{}
+		}
+	}
 	if rs.maxPer == 0 {
 		rs.maxPer = DefaultMaxPerRecord
 	}
@@ -89,6 +127,15 @@ func newRuleSet(r Rules) ruleSet {
 		rs.group[ns] = int32(i)
 	}
 	return rs
+}
+
+// blocked reports whether id is on the blocklist.
+func (rs *ruleSet) blocked(id idtypes.ID) bool {
+	if rs.block == nil {
+		return false
+	}
+	_, ok := rs.block[id]
+	return ok
 }
 
 // groupOf ranks a namespace: its place in Priority, then unlisted declared

@@ -1,6 +1,6 @@
 package reconcile
 
-// # Snapshot format, version 1
+// # Snapshot format, versions 1 and 2
 //
 // A snapshot holds a whole Graph: its dictionary (every ordinal, erased ones
 // as tombstones without their identifier), its record log, its rules, the
@@ -11,7 +11,7 @@ package reconcile
 // Integers are little-endian and fixed width. A snapshot is a header, then
 // sections, then an end marker:
 //
-//	header   magic "\x89idbits\n" (8 bytes), version uint32 = 1, flags uint32 = 0
+//	header   magic "\x89idbits\n" (8 bytes), version uint32 = 1 or 2, flags uint32 = 0
 //	section  tag [4]byte, length uint64, payload [length]byte, crc uint32
 //	end      tag "END\x00", length uint64, crc uint32
 //
@@ -29,7 +29,11 @@ package reconcile
 //	             name a namespace by its index here (uint16).
 //	RULE  once   rules: MaxIdentities uint64, MaxPerRecord uint32, count
 //	             uint16 and count namespace indexes for Unique, then the same
-//	             for Priority.
+//	             for Priority. In version 2 only, then the Blocklist: count
+//	             uint32 (at least 1), then count times: namespace index
+//	             uint16, length uint16, and the identifier's value of that
+//	             length (idtypes.ID.String, which idtypes.Parse gives back
+//	             unchanged); the identifiers are distinct.
 //	DICT  any    dictionary: first uint32, count uint32, salt [16]byte (the
 //	             same in every DICT section), then the entries of ordinals
 //	             first to first+count-1: length uint16, then either an
@@ -53,8 +57,12 @@ package reconcile
 //	             increasing byte order.
 //
 // Writers split DICT and RECS into sections of a few MiB, so neither side
-// needs the whole of either in memory. Other versions will change the
-// version number; flags are reserved and must be zero.
+// needs the whole of either in memory. Version 2 differs from version 1 only
+// by the Blocklist in RULE; writers write version 1 when the Blocklist is
+// empty, so a reader of version 1 reads every snapshot without one, and
+// refuses one with a blocklist by its version rather than misreading it.
+// Other versions will change the version number; flags are reserved and
+// must be zero.
 
 import (
 	"bytes"
@@ -114,6 +122,9 @@ func (e *SnapshotError) Unwrap() error { return e.Err }
 const (
 	snapMagic   = "\x89idbits\n"
 	snapVersion = 1
+	// snapVersionBlocklist is the version of a snapshot whose rules have a
+	// Blocklist.
+	snapVersionBlocklist = 2
 	// snapMaxSection is the longest section payload a reader accepts.
 	snapMaxSection = 1 << 30
 	// snapHeader is the size of a section's tag and length.
@@ -281,6 +292,9 @@ func (s *snapWriter) graph(g *Graph) error {
 	for _, ns := range rules.Priority {
 		use(ns)
 	}
+	for _, id := range rules.Blocklist {
+		use(id.Namespace())
+	}
 	for o := range n {
 		ns, err := published(d, o)
 		if err != nil {
@@ -296,7 +310,11 @@ func (s *snapWriter) graph(g *Graph) error {
 
 	var head [16]byte
 	copy(head[:], snapMagic)
-	binary.LittleEndian.PutUint32(head[8:], snapVersion)
+	version := uint32(snapVersion)
+	if len(rules.Blocklist) > 0 {
+		version = snapVersionBlocklist
+	}
+	binary.LittleEndian.PutUint32(head[8:], version)
 	s.emit(head[:])
 
 	s.begin(tagNamespaces)
@@ -317,6 +335,16 @@ func (s *snapWriter) graph(g *Graph) error {
 		s.buf = binary.LittleEndian.AppendUint16(s.buf, uint16(len(l)))
 		for _, ns := range l {
 			s.buf = binary.LittleEndian.AppendUint16(s.buf, index[ns])
+		}
+	}
+	if len(rules.Blocklist) > 0 {
+		s.buf = binary.LittleEndian.AppendUint32(s.buf, uint32(len(rules.Blocklist)))
+		for _, id := range rules.Blocklist {
+			s.buf = binary.LittleEndian.AppendUint16(s.buf, index[id.Namespace()])
+			n := len(s.buf)
+			s.buf = binary.LittleEndian.AppendUint16(s.buf, 0)
+			s.buf = id.AppendValue(s.buf)
+			binary.LittleEndian.PutUint16(s.buf[n:], uint16(len(s.buf)-n-2))
 		}
 	}
 	if err := s.end(); err != nil {

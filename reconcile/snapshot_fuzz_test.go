@@ -13,7 +13,8 @@ import (
 )
 
 // snapSeeds returns real snapshots of small graphs: empty, rules only, with
-// erasures, custom namespaces and a catalog, split into many sections.
+// erasures, custom namespaces, a catalog and a blocklist, split into many
+// sections.
 func snapSeeds(tb testing.TB) [][]byte {
 	defer reconcile.SnapshotChunkForTest(120)()
 	rulesOnly := reconcile.NewGraph(reconcile.Rules{
@@ -36,6 +37,7 @@ func snapSeeds(tb testing.TB) [][]byte {
 		erased,
 		snapWorld(tb, 22, 1),
 		snapWorld(tb, 23, 4),
+		snapBlocked(tb),
 	} {
 		out = append(out, snapBytes(tb, g))
 	}

@@ -70,6 +70,8 @@ type snapReader struct {
 	pay []byte // its payload
 
 	secs []snapSection // the sections not yet parsed, read ahead by readAll
+
+	version uint32 // the snapshot's version, from the header
 }
 
 // snapSection is a section read and checked by readAll, not yet parsed.
@@ -142,8 +144,9 @@ func (s *snapReader) header() error {
 	if err != nil {
 		return s.readErr("header", err)
 	}
-	if v := binary.LittleEndian.Uint32(h[8:]); v != snapVersion {
-		return s.fail("header", 8, ErrVersion, "version %d, want %d", v, snapVersion)
+	s.version = binary.LittleEndian.Uint32(h[8:])
+	if s.version != snapVersion && s.version != snapVersionBlocklist {
+		return s.fail("header", 8, ErrVersion, "version %d, want %d or %d", s.version, snapVersion, snapVersionBlocklist)
 	}
 	if f := binary.LittleEndian.Uint32(h[12:]); f != 0 {
 		return s.fail("header", 12, ErrVersion, "flags %#x, want 0", f)
@@ -323,7 +326,10 @@ type snapLoad struct {
 	index map[string]uint16 // lower-case code -> index
 
 	rules     Rules
-	d         *Dictionary
+	// pendingBlock holds the Blocklist entries of fresh namespaces,
+	// added to rules.Blocklist once build has declared them.
+	pendingBlock []pendingID
+	d            *Dictionary
 	recs      []snapSection // the RECS sections, read again by build
 	audiences []catalogAudience
 
@@ -331,6 +337,13 @@ type snapLoad struct {
 	entries []snapEntry
 	ords    []uint32
 	tombs   []uint32
+}
+
+// pendingID is an identifier of a fresh namespace: its stand-in and its
+// canonical value.
+type pendingID struct {
+	ns idtypes.Namespace
+	v  string
 }
 
 // snapEntry is a dictionary entry read from a DICT section.
@@ -531,6 +544,17 @@ func (s *snapReader) build(l *snapLoad) (*Graph, error) {
 			}
 		}
 	}
+	for _, p := range l.pendingBlock {
+		ns := p.ns
+		if to != nil {
+			ns = idtypes.Namespace(to[ns])
+		}
+		id, err := idtypes.Parse(ns, p.v)
+		if err != nil { // unreachable: check parsed it as a custom value
+			return nil, s.fail(tagRules, s.at, errors.Join(ErrCorrupt, err), "Blocklist")
+		}
+		l.rules.Blocklist = append(l.rules.Blocklist, id)
+	}
 	var recErr error
 	g, err := LoadGraph(l.d, l.rules, func(yield func(time.Time, []uint32) bool) {
 		recErr = s.records(l, yield)
@@ -672,6 +696,13 @@ func (l *snapLoad) checkRules() error {
 			r.Priority = declared
 		}
 	}
+	seen := make(map[pendingID]bool, len(l.pendingBlock))
+	for _, p := range l.pendingBlock {
+		if seen[p] {
+			return fmt.Errorf("%w: Blocklist lists %s:%s twice", ErrRules, standIns[p.ns], p.v)
+		}
+		seen[p] = true
+	}
 	return r.Validate()
 }
 
@@ -692,14 +723,71 @@ func (s *snapReader) rules(l *snapLoad) error {
 			lists[k] = append(lists[k], c.namespace(l, what))
 		}
 	}
+	var block []idtypes.ID
+	if s.version == snapVersionBlocklist {
+		block = c.blocklist(l)
+	}
 	if err := c.done(); err != nil {
 		return err
 	}
-	l.rules = Rules{Unique: lists[0], Priority: lists[1], MaxIdentities: int(maxIDs), MaxPerRecord: int(maxPer)}
+	l.rules = Rules{Unique: lists[0], Priority: lists[1], MaxIdentities: int(maxIDs), MaxPerRecord: int(maxPer), Blocklist: block}
 	if err := l.checkRules(); err != nil {
 		return s.fail(tagRules, s.at, errors.Join(ErrCorrupt, err), "invalid rules")
 	}
 	return nil
+}
+
+// blocklist reads the Blocklist of a version 2 RULE section. Entries of a
+// namespace with a stand-in go to l.pendingBlock, checked by the rules of
+// custom values (those of CRMID), and become identifiers in build.
+func (c *cursor) blocklist(l *snapLoad) []idtypes.ID {
+	at := c.off()
+	n := c.u32("Blocklist count")
+	const minEntry = 2 + 2 + 1 // namespace index, length, a byte of value
+	if c.err == nil && (n == 0 || uint64(n) > uint64(len(c.b)-c.pos)/minEntry) {
+		c.failAt(at, ErrCorrupt, "Blocklist count %d for %d bytes", n, len(c.b)-c.pos)
+	}
+	var block []idtypes.ID
+	for k := range n {
+		if c.err != nil {
+			break
+		}
+		at := c.off()
+		ns := c.namespace(l, "Blocklist namespace")
+		v := string(c.bytes(int(c.u16("Blocklist value length")), "Blocklist value"))
+		if c.err != nil {
+			break
+		}
+		standIn := l.isStandIn(ns)
+		parseAs := ns
+		if standIn {
+			parseAs = idtypes.CRMID // custom values follow its rules
+		}
+		id, err := idtypes.Parse(parseAs, v)
+		if err == nil && id.String() != v {
+			err = fmt.Errorf("%q is not canonical (%q)", v, id.String())
+		}
+		if err != nil {
+			c.failAt(at, errors.Join(ErrCorrupt, err), "Blocklist entry %d", k)
+			break
+		}
+		if standIn {
+			l.pendingBlock = append(l.pendingBlock, pendingID{ns: ns, v: v})
+			continue
+		}
+		block = append(block, id)
+	}
+	return block
+}
+
+// isStandIn reports whether ns is the stand-in of a fresh namespace.
+func (l *snapLoad) isStandIn(ns idtypes.Namespace) bool {
+	for i, n := range l.nss {
+		if n == ns {
+			return l.fresh[i]
+		}
+	}
+	return false
 }
 
 // dictionary reads a DICT section into l.d.

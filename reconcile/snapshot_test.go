@@ -179,7 +179,7 @@ func requireSnapshotError(t *testing.T, err error, size int64, args ...any) {
 func TestSnapshotForeign(t *testing.T) {
 	good := snapBytes(t, reconcile.NewGraph(reconcile.Rules{}))
 	version := slices.Clone(good)
-	binary.LittleEndian.PutUint32(version[8:], 2)
+	binary.LittleEndian.PutUint32(version[8:], 3)
 	flags := slices.Clone(good)
 	flags[12] = 1
 	for _, tc := range []struct {
@@ -192,7 +192,7 @@ func TestSnapshotForeign(t *testing.T) {
 		{"PNG", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), reconcile.ErrFormat},
 		{"text", []byte("ECID:20265673158980419722735089753036633573\n"), reconcile.ErrFormat},
 		{"gob", []byte{0x0e, 0xff, 0x81, 0x04, 0x01, 0x02, 0xff, 0x82}, reconcile.ErrFormat},
-		{"version 2", version, reconcile.ErrVersion},
+		{"version 3", version, reconcile.ErrVersion},
 		{"flags", flags, reconcile.ErrVersion},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
