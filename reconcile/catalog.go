@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"sync"
 	"unicode/utf8"
 
@@ -82,16 +83,30 @@ func (g *Graph) Catalog() *Catalog { return &Catalog{g: g, st: g.catalogState()}
 
 func checkAudienceName(name string) error {
 	if name == "" || len(name) > MaxAudienceName || !utf8.ValidString(name) {
-		return fmt.Errorf("%w: %q", ErrAudienceName, truncateName(name))
+		return fmt.Errorf("%w: %s", ErrAudienceName, quoteName(name))
 	}
 	return nil
 }
 
-func truncateName(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "..."
+// maxQuotedName is how many bytes of an audience name a message shows.
+const maxQuotedName = 64
+
+// quoteName quotes an audience name for a message. A name over
+// maxQuotedName bytes is shortened at a character boundary and says so:
+// "abc…" (1000 bytes, shortened).
+func quoteName(s string) string {
+	if len(s) <= maxQuotedName {
+		return strconv.Quote(s)
 	}
-	return s
+	n := maxQuotedName
+	// Back up to the start of the character at n; past utf8.UTFMax-1
+	// continuation bytes the name is not UTF-8 there, and Quote escapes
+	// each byte anyway.
+	for i := 0; i < utf8.UTFMax-1 && n > 0 && !utf8.RuneStart(s[n]); i++ {
+		n--
+	}
+	q := strconv.Quote(s[:n])
+	return q[:len(q)-1] + "…\" (" + strconv.Itoa(len(s)) + " bytes, shortened)"
 }
 
 // Put keeps audience a, a set of profiles (key ordinals) of view under,

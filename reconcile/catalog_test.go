@@ -321,3 +321,15 @@ func TestCatalogConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestCatalogNameMessage: a long name is shortened in messages at a
+// character boundary, and the message says so with its length.
+func TestCatalogNameMessage(t *testing.T) {
+	g := reconcile.NewGraph(reconcile.Rules{})
+	name := "a" + strings.Repeat("é", reconcile.MaxAudienceName/2) // 1025 bytes; "é" at 63 and 64
+	err := g.Catalog().Put(name, bitmap.Audience{}, nil)
+	require.ErrorIs(t, err, reconcile.ErrAudienceName)
+	require.Equal(t, `reconcile: invalid audience name: "a`+strings.Repeat("é", 31)+`…" (1025 bytes, shortened)`, err.Error())
+	err = g.Catalog().Put("bad \xff", bitmap.Audience{}, nil)
+	require.Equal(t, `reconcile: invalid audience name: "bad \xff"`, err.Error())
+}

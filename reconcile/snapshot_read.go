@@ -943,7 +943,7 @@ func (s *snapReader) audience(l *snapLoad, prev *string) error {
 		return s.fail(tagCatalog, nameAt, errors.Join(ErrCorrupt, err), "audience name")
 	}
 	if cmp.Compare(name, *prev) <= 0 {
-		return s.fail(tagCatalog, nameAt, ErrCorrupt, "audience %q after %q", truncateName(name), truncateName(*prev))
+		return s.fail(tagCatalog, nameAt, ErrCorrupt, "audience %s after %s", quoteName(name), quoteName(*prev))
 	}
 	*prev = name
 	body := c.off()
@@ -954,12 +954,12 @@ func (s *snapReader) audience(l *snapLoad, prev *string) error {
 		if errors.As(err, &de) {
 			off += de.Offset
 		}
-		return s.fail(tagCatalog, off, errors.Join(ErrCorrupt, err), "audience %q", truncateName(name))
+		return s.fail(tagCatalog, off, errors.Join(ErrCorrupt, err), "audience %s", quoteName(name))
 	}
 	dictLen := uint32(l.d.Len())
 	for o := range ids.All() {
 		if o >= dictLen || l.d.Erased(o) {
-			return s.fail(tagCatalog, body, ErrCorrupt, "audience %q holds ordinal %d, not a live identity", truncateName(name), o)
+			return s.fail(tagCatalog, body, ErrCorrupt, "audience %s holds ordinal %d, not a live identity", quoteName(name), o)
 		}
 	}
 	l.audiences = append(l.audiences, catalogAudience{name: name, ids: ids})
