@@ -456,7 +456,7 @@ func (g *Graph) LinkMany(b *Batch) (LinkReport, error) {
 			return rep, err
 		}
 		// Find why each failed: erased identifiers are dropped, a full
-		// dictionary rejects the record.
+		// dictionary rejects the record. Blocklisted ones were left out.
 		for i, o := range ords {
 			if o != NoOrdinal || !ids[i].IsValid() { // added, or blocklisted
 				continue
@@ -591,11 +591,10 @@ var ErrUnknownOrdinal = errors.New("reconcile: ordinal not in the dictionary")
 // its Dictionary. Identities erased in d, and those on rules.Blocklist, are
 // dropped from the records, as Link would, without a report (a blocklisted
 // identity stays in d, in no profile); a record's order and duplicates do
-// not matter. It fails with a
-// *RecordError for an ordinal d never handed out (ErrUnknownOrdinal), a time
-// out of range, a record over Rules.MaxPerRecord or more records than a
-// graph holds (ErrGraphFull), and with an error
-// matching ErrRules for invalid rules.
+// not matter. It fails with a *RecordError for an ordinal d never handed out
+// (ErrUnknownOrdinal), a time out of range, a record over
+// Rules.MaxPerRecord or more records than a graph holds (ErrGraphFull), and
+// with an error matching ErrRules for invalid rules.
 func LoadGraph(d *Dictionary, rules Rules, records iter.Seq2[time.Time, []uint32]) (*Graph, error) {
 	if err := rules.Validate(); err != nil {
 		return nil, err
