@@ -325,13 +325,13 @@ type snapLoad struct {
 	used  []atomic.Bool     // named by the rules, a key or a tombstone
 	index map[string]uint16 // lower-case code -> index
 
-	rules     Rules
+	rules Rules
 	// pendingBlock holds the Blocklist entries of fresh namespaces,
 	// added to rules.Blocklist once build has declared them.
 	pendingBlock []pendingID
 	d            *Dictionary
-	recs      []snapSection // the RECS sections, read again by build
-	audiences []catalogAudience
+	recs         []snapSection // the RECS sections, read again by build
+	audiences    []catalogAudience
 
 	// Scratch of the DICT sections, reused from one to the next.
 	entries []snapEntry

@@ -3,6 +3,9 @@ package reconcile_test
 import (
 	"bytes"
 	"encoding/binary"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -136,4 +139,40 @@ func TestSnapshotBlocklistInvalid(t *testing.T) {
 	g, err := reconcile.ReadGraph(bytes.NewReader(buildSnap(header, s)))
 	require.NoError(t, err)
 	require.Equal(t, snapBlocklist()[:2], g.Rules().Blocklist)
+}
+
+// TestSnapshotBlocklistFreshNamespace loads, in a child process that has
+// never declared it, a snapshot whose blocklist names a custom namespace:
+// the entry is checked before anything is declared, and the loaded graph
+// refuses the value.
+func TestSnapshotBlocklistFreshNamespace(t *testing.T) {
+	const code = "Blocklist_Fresh"
+	if path := os.Getenv("RECONCILE_FRESH_BLOCKLIST"); path != "" {
+		_, err := idtypes.ParseNamespace(code)
+		require.ErrorIs(t, err, idtypes.ErrNamespace, "the child process must not know the namespace yet")
+		g, err := reconcile.Load(path)
+		require.NoError(t, err)
+		ns, err := idtypes.ParseNamespace(code)
+		require.NoError(t, err)
+		junk := idtypes.MustParse(ns, "none")
+		require.Equal(t, []idtypes.ID{junk}, g.Rules().Blocklist)
+		require.ErrorIs(t, g.Link(snapT0, snapPerson(1)[0], junk), reconcile.ErrBlocklisted)
+		return
+	}
+	if testing.Short() {
+		t.Skip("loads the snapshot in a child process")
+	}
+	ns, err := idtypes.DeclareNamespace(code)
+	require.NoError(t, err)
+	rules := snapRules()
+	rules.Blocklist = []idtypes.ID{idtypes.MustParse(ns, "none")}
+	g := reconcile.NewGraph(rules)
+	require.NoError(t, g.Link(snapT0, snapPerson(0)[0], snapPerson(0)[2]))
+	path := filepath.Join(t.TempDir(), "graph.snap")
+	require.NoError(t, g.Save(path))
+
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSnapshotBlocklistFreshNamespace$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "RECONCILE_FRESH_BLOCKLIST="+path)
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "child process:\n%s", out)
 }
