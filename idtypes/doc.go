@@ -21,6 +21,12 @@
 // [DeclareNamespace] (a loyalty number, a partner ID). Codes are matched
 // without regard to case.
 //
+// Only DeclareNamespace declares a namespace: parsing and decoding
+// (ParseText, UnmarshalText, UnmarshalBinary) never do, so untrusted input
+// cannot fill the process-wide registry. [KeyCode] and [CompareKeys] read
+// binary keys whose custom namespaces are not declared, and
+// [CustomNamespaces] lists the registry.
+//
 // # Zero values
 //
 // The zero Namespace is unknown and not valid. The zero ID means "no
@@ -35,7 +41,9 @@
 // [ErrBlocked] (blank, "null", "anonymous", "invalid", "undefined" or their
 // SHA-256, the all-zero IDFA or GAID, or a placeholder),
 // [ErrPlaceholder] (a well-known placeholder; it also matches ErrBlocked),
-// [ErrTooLong], or [ErrNamespace] (an unknown namespace code). Error messages
+// [ErrTooLong], or [ErrNamespace] (an unknown namespace code, or a binary
+// key of a custom namespace this process has not declared). Decoding a
+// binary key refuses what parsing refuses, blocked values included. Error messages
 // show at most 64 bytes of the input; a longer one is shortened at a
 // character boundary and the message gives its length. No input makes the
 // package panic, except [MustParse], which is meant for tests and constants.

@@ -529,6 +529,9 @@ func decodeValue(ns Namespace, v []byte) (ID, error) {
 		if len(v) != hashLen {
 			return ID{}, ErrSyntax
 		}
+		if err := junkDigest((*[hashLen]byte)(v)); err != nil {
+			return ID{}, err
+		}
 		return ID{ns: ns, s: string(v)}, nil
 	}
 	id, err := Parse(ns, string(v))

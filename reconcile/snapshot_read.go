@@ -329,9 +329,12 @@ type snapLoad struct {
 	// pendingBlock holds the Blocklist entries of fresh namespaces,
 	// added to rules.Blocklist once build has declared them.
 	pendingBlock []pendingID
-	d            *Dictionary
-	recs         []snapSection // the RECS sections, read again by build
-	audiences    []catalogAudience
+	// junk holds the ordinals whose keys idtypes now refuses as blocked:
+	// erased by the load, and dropped from records and audiences.
+	junk      map[uint32]bool
+	d         *Dictionary
+	recs      []snapSection // the RECS sections, read again by build
+	audiences []catalogAudience
 
 	// Scratch of the DICT sections, reused from one to the next.
 	entries []snapEntry
@@ -353,6 +356,7 @@ type snapEntry struct {
 	class  uint16 // the namespace or its stand-in
 	at     int32  // offset in the payload
 	err    error  // why the key is invalid
+	junk   bool   // the key holds a value idtypes now refuses as blocked
 }
 
 // decodeKeys checks the keys of entries and sets their classes, fanning out
@@ -368,6 +372,10 @@ func (l *snapLoad) decodeKeys(entries []snapEntry) error {
 			}
 			class, err := l.keyClass(e.key)
 			if err != nil {
+				if class, ok := l.junkClass(err); ok {
+					e.class, e.junk = class, true
+					continue
+				}
 				e.err = err
 				bad.Store(true)
 				return
@@ -410,6 +418,24 @@ func (l *snapLoad) keyClass(key []byte) (uint16, error) {
 	}
 	l.use(i)
 	return uint16(l.nss[i]), nil
+}
+
+// junkClass returns the class of the namespace of a key that keyClass
+// refused only because its value is blocked (idtypes.ErrBlocked: the SHA-256
+// of a blank value, a well-known placeholder). Snapshots written before such
+// values were refused hold them; a load keeps their ordinals as tombstones,
+// so they link no one.
+func (l *snapLoad) junkClass(err error) (uint16, bool) {
+	var pe *idtypes.ParseError
+	if !errors.Is(err, idtypes.ErrBlocked) || !errors.As(err, &pe) || !pe.Namespace.IsValid() {
+		return 0, false
+	}
+	i, ok := l.index[strings.ToLower(pe.Namespace.String())]
+	if !ok {
+		return 0, false
+	}
+	l.use(i)
+	return uint16(l.nss[i]), true
 }
 
 // use notes that the namespace of index i is used.
@@ -839,6 +865,17 @@ func (s *snapReader) dictionary(l *snapLoad) error {
 		i := slices.IndexFunc(entries, func(e snapEntry) bool { return e.err != nil })
 		return s.fail(tagDict, s.at+int64(entries[i].at), errors.Join(ErrCorrupt, entries[i].err), "key of ordinal %d", first+uint32(i))
 	}
+	for i := range entries {
+		if e := &entries[i]; e.junk {
+			sum := l.d.erasedDigest(e.key)
+			e.key, e.digest = nil, sum[:]
+			tombs = append(tombs, first+uint32(i))
+			if l.junk == nil {
+				l.junk = make(map[uint32]bool)
+			}
+			l.junk[first+uint32(i)] = true
+		}
+	}
 	enc := func(i int, dst []byte) ([]byte, uint16, bool) {
 		e := entries[i]
 		if e.key == nil {
@@ -905,6 +942,9 @@ func (s *snapReader) records(l *snapLoad, yield func(time.Time, []uint32) bool) 
 				if c.err != nil {
 					break
 				}
+				if o < dictLen && l.junk[o] {
+					continue // erased by this load: dropped as Link drops erased identities
+				}
 				if o >= dictLen || l.d.Erased(o) {
 					c.failAt(oat, ErrCorrupt, "record %d of the section: ordinal %d is not a live identity", i, o)
 					break
@@ -919,6 +959,9 @@ func (s *snapReader) records(l *snapLoad, yield func(time.Time, []uint32) bool) 
 			if k := len(slices.Compact(sorted)); k != len(ords) {
 				c.failAt(rat, ErrCorrupt, "record %d of the section repeats an identity", i)
 				break
+			}
+			if len(ords) == 0 {
+				continue // it held only junk
 			}
 			if yield != nil && !yield(time.Unix(0, at), ords) {
 				return nil
@@ -957,6 +1000,13 @@ func (s *snapReader) audience(l *snapLoad, prev *string) error {
 		return s.fail(tagCatalog, off, errors.Join(ErrCorrupt, err), "audience %s", quoteName(name))
 	}
 	dictLen := uint32(l.d.Len())
+	if len(l.junk) > 0 {
+		var junk bitmap.Builder
+		for o := range l.junk {
+			junk.Add(o)
+		}
+		ids = bitmap.AndNot(ids, junk.Audience())
+	}
 	for o := range ids.All() {
 		if o >= dictLen || l.d.Erased(o) {
 			return s.fail(tagCatalog, body, ErrCorrupt, "audience %s holds ordinal %d, not a live identity", quoteName(name), o)

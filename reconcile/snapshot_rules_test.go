@@ -2,6 +2,7 @@ package reconcile_test
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
 	"os"
 	"os/exec"
@@ -175,4 +176,60 @@ func TestSnapshotBlocklistFreshNamespace(t *testing.T) {
 	cmd.Env = append(os.Environ(), "RECONCILE_FRESH_BLOCKLIST="+path)
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "child process:\n%s", out)
+}
+
+// TestSnapshotJunkKeysLoadErased loads a snapshot written before blank
+// hashes and placeholders were refused: its dictionary holds the SHA-256 of
+// the empty string and test@test.com, each shared by two people. The load
+// keeps their ordinals as tombstones, so the people they merged come apart,
+// and saving the graph again writes the tombstones.
+func TestSnapshotJunkKeysLoadErased(t *testing.T) {
+	// Values of the same key length as the junk that replaces them.
+	mail := idtypes.MustParse(idtypes.Email, "x@example.com") // as long as test@test.com
+	hashed, err := idtypes.HashEmail("shared@example.com")
+	require.NoError(t, err)
+	g := reconcile.NewGraph(reconcile.Rules{})
+	for p := range 4 {
+		shared := mail
+		if p >= 2 {
+			shared = hashed
+		}
+		require.NoError(t, g.Link(snapT0, snapPerson(p)[0], shared))
+	}
+	require.Equal(t, 2, g.View().Len())
+
+	b := snapBytes(t, g)
+	blank := sha256.Sum256(nil)
+	raw, err := hashed.MarshalBinary()
+	require.NoError(t, err)
+	mailKey, err := mail.MarshalBinary()
+	require.NoError(t, err)
+	junkMail := append([]byte{mailKey[0]}, "test@test.com"...)
+	require.Len(t, junkMail, len(mailKey))
+	for from, to := range map[string][]byte{string(mailKey): junkMail, string(raw): append([]byte{raw[0]}, blank[:]...)} {
+		require.Equal(t, 1, bytes.Count(b, []byte(from)))
+		b = bytes.Replace(b, []byte(from), to, 1)
+	}
+	b = fixSnap(b)
+
+	back, err := reconcile.ReadGraph(bytes.NewReader(b))
+	require.NoError(t, err)
+	v := back.View()
+	require.Equal(t, 4, v.Len(), "the junk merged no one")
+	d := back.Dictionary()
+	erased := 0
+	for o := range uint32(d.Len()) {
+		if d.Erased(o) {
+			erased++
+		}
+	}
+	require.Equal(t, 2, erased)
+
+	// Written again, the junk is gone from the bytes and stays erased.
+	again := snapBytes(t, back)
+	require.False(t, bytes.Contains(again, junkMail[1:]))
+	require.False(t, bytes.Contains(again, blank[:]))
+	reread, err := reconcile.ReadGraph(bytes.NewReader(again))
+	require.NoError(t, err)
+	require.Equal(t, 4, reread.View().Len())
 }
