@@ -35,7 +35,7 @@ var (
 
 // RecordError reports a record, or one identifier of it, that Link,
 // LinkMany, LinkRecords, Simulate or LoadGraph did not take as given. Unwrap
-// gives the reason: ErrInvalid, ErrErased, ErrTooMany, ErrTime, ErrFull,
+// gives the reason: ErrInvalid, ErrErased, ErrBlocklisted, ErrTooMany, ErrTime, ErrFull,
 // ErrGraphFull (or, from LoadGraph, ErrUnknownOrdinal).
 //
 // Its message names the record by its line when it has one (LinkRecords),
