@@ -39,8 +39,31 @@
 //	59767559181262060060278870901087098252 24,26,27 25,28
 //
 // Every reader accepts lines ending in "\n" or "\r\n", a last line without
-// an ending, and a UTF-8 byte order mark at the start. [WriteFile] writes
-// any of the formats to a file atomically and returns its SHA-256.
+// an ending, and a UTF-8 byte order mark at the start.
+//
+// # Writing files
+//
+// [WriteFile] writes any of the formats to a file and returns its SHA-256;
+// [Outputs] stages the files of one run so that they all change at its end
+// ([Outputs.Commit]) or none does ([Outputs.Abort]). WriteFile is an Outputs
+// of one file. Writing never destroys what the name stands for:
+//
+//   - a regular file, or a new name in an existing folder, is replaced
+//     atomically: a temporary file ".NAME.*.tmp" next to it is written,
+//     synced and renamed over it, and the folder is synced;
+//   - a symbolic link stays a link, and the file it leads to is replaced;
+//   - a device, a named pipe or a socket is written through as a stream,
+//     never replaced, from a copy staged in the temporary folder, so that a
+//     failed run sends it nothing: /dev/null discards, a pipe receives the
+//     bytes;
+//   - /dev/stdout, /dev/stderr and /dev/fd/N write to that descriptor of
+//     the process, wherever it leads;
+//   - a directory, or a name in a missing folder, is an error, reported by
+//     Write before any output of the run is committed.
+//
+// A failed or aborted run removes its temporary files. The zero Outputs is
+// ready to use, and safe for concurrent use: a signal handler may Abort it
+// while the run writes.
 //
 // # Streaming and memory
 //
