@@ -1,0 +1,80 @@
+// Package clitest runs an example command's main in a subprocess, so that
+// its tests can interrupt a real run with a signal.
+//
+// A command's main_test.go hands its TestMain to [Main], and a test starts
+// the program with [Command]:
+//
+//	func TestMain(m *testing.M) { clitest.Main(m, progName, main) }
+//
+//	cmd := clitest.Command("-out", path)
+package clitest
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+)
+
+// envArgs carries the arguments of the program to the subprocess, as JSON.
+const envArgs = "IDBITS_CLITEST_ARGS"
+
+// Main is a TestMain. In a subprocess started by [Command] it runs main as
+// the program name with the arguments given; otherwise it runs the tests.
+func Main(m *testing.M, name string, main func()) {
+	if v, ok := os.LookupEnv(envArgs); ok {
+		var args []string
+		if err := json.Unmarshal([]byte(v), &args); err != nil {
+			os.Stderr.WriteString("clitest: bad " + envArgs + ": " + err.Error() + "\n")
+			os.Exit(2)
+		}
+		os.Args = append([]string{name}, args...)
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// Command returns a command that runs the program under test with args:
+// the test binary, whose TestMain hands over to [Main].
+func Command(args ...string) *exec.Cmd {
+	b, _ := json.Marshal(args)
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), envArgs+"="+string(b))
+	return cmd
+}
+
+// Interrupt starts cmd, waits until ready reports that the run has reached
+// the point to interrupt (checked every few milliseconds; the test fails if
+// the program ends first or never gets there), sends it sig and waits for it
+// to end. It returns the exit status.
+func Interrupt(t testing.TB, cmd *exec.Cmd, sig os.Signal, ready func() bool) int {
+	t.Helper()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	giveUp := time.After(5 * time.Minute) // a guard against a hang, not a measure
+	for !ready() {
+		select {
+		case err := <-exited:
+			t.Fatalf("the program ended before it was interrupted: %v", err)
+		case <-giveUp:
+			cmd.Process.Kill()
+			t.Fatal("the program never got ready to be interrupted")
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	if err := cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	err := <-exited
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		t.Fatal(err)
+	}
+	return cmd.ProcessState.ExitCode()
+}
