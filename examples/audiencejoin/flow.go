@@ -14,8 +14,8 @@ import (
 const maxExamples = 5
 
 // scenario links, imports, joins, exports and compares, timing each stage,
-// and writes the exported identifiers to c.out if it is set.
-func scenario(c *config, in inputs, prog *cli.Progress) (*report, error) {
+// and stages the exported identifiers for c.out in out if it is set.
+func scenario(c *config, in inputs, prog *cli.Progress, out *idfile.Outputs) (*report, error) {
 	rep := &report{World: in.world}
 	g := reconcile.NewGraph(reconcile.Rules{Unique: c.unique})
 
@@ -87,7 +87,7 @@ func scenario(c *config, in inputs, prog *cli.Progress) (*report, error) {
 			_, exp = reconcile.Export(v, joined, opts)
 			return nil
 		}
-		_, err := idfile.WriteFile(c.out, 0o644, func(w io.Writer) error {
+		_, err := out.Write(c.out, 0o644, func(w io.Writer) error {
 			var err error
 			exp, err = reconcile.WriteExport(w, v, joined, opts)
 			return err

@@ -17,10 +17,19 @@
 //	-export CODES   namespaces to export, comma-separated (default ECID)
 //	-out FILE       the exported identifiers of the joined profiles, one NS:value per line, sorted
 //	-report FILE    the report as JSON
+//	-allow-empty    accept inputs with no valid line, and so an empty result
 //
-// -links, -segment and -list go together; -out and -report are optional and
-// are written atomically. The -out file is sorted as bytes, the order of
-// LC_ALL=C sort. -people and -seed change the synthetic world.
+// -links, -segment and -list go together; -out and -report are optional.
+// The -out file is sorted as bytes, the order of LC_ALL=C sort. -people and
+// -seed change the synthetic world.
+//
+// Outputs change together or not at all: -out and -report are staged in
+// temporary files and put in place only once the whole run has succeeded,
+// each atomically (a regular file is replaced by a rename; a symbolic link
+// keeps pointing where it did and its file is replaced; a device or pipe
+// such as /dev/stdout is written through, never replaced). A run that fails
+// or is interrupted (SIGINT, SIGTERM) leaves both as they were and no
+// temporary file behind; an interrupted run exits with status 130 or 143.
 //
 // The links count their data lines: lines = invalid_lines + records, where
 // invalid lines give no record, and records = linked + rejected;
@@ -36,8 +45,11 @@
 // the segment and the list; exported counts their identifiers per exported
 // namespace, and unexportable_profiles the joined profiles with none. Bad
 // lines are counted and the first ones shown with their line numbers, never
-// fatal. Bad flags and files that cannot be read end the program with one
-// message and exit status 1.
+// fatal, but an input with no valid line at all (an empty, garbled or binary
+// file: links with no valid record, a segment or list with no valid
+// identifier) is an error unless -allow-empty is given. Bad flags, such
+// inputs and files that cannot be read end the program with one message and
+// exit status 1, writing nothing.
 //
 // Long stages (linking, each import) show progress on stderr: what they
 // have counted, the share of the input done and an estimate of the time
@@ -67,31 +79,28 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/idbits/idbits/examples/internal/cli"
 	"github.com/idbits/idbits/idtypes"
+	"github.com/idbits/idbits/reconcile/idfile"
 )
 
 const progName = "audiencejoin"
 
-func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", progName, err)
-		os.Exit(1)
-	}
-}
+func main() { cli.Main(progName, run) }
 
 // config is what the flags say.
 type config struct {
 	links, segment, list string // files; all empty for the synthetic world
 	unique, export       []idtypes.Namespace
 	out, report          string
+	allowEmpty           bool // inputs with no valid line are not an error
 	people               int
 	seed                 uint64
 }
@@ -119,6 +128,7 @@ func parseFlags(args []string, w io.Writer) (*config, error) {
 	export := fs.String("export", "ECID", "namespaces to export, comma-separated `CODES`")
 	fs.StringVar(&c.out, "out", "", "write the exported identifiers of the joined profiles to `FILE`, one NS:value per line, sorted")
 	fs.StringVar(&c.report, "report", "", "write the report as JSON to `FILE`")
+	fs.BoolVar(&c.allowEmpty, "allow-empty", false, "accept inputs with no valid line (an empty, garbled or binary file), and so an empty result")
 	fs.IntVar(&c.people, "people", defaultPeople, "`N` people in the synthetic world (without -links)")
 	fs.Uint64Var(&c.seed, "seed", defaultSeed, "`SEED` of the synthetic world (without -links)")
 	if err := fs.Parse(args); err != nil {
@@ -202,9 +212,10 @@ func namespaces(codes string) ([]idtypes.Namespace, error) {
 	return nss, nil
 }
 
-// run is the program: it parses args, runs the scenario they describe, prints
-// the report to stdout and progress (on a terminal) to stderr.
-func run(args []string, stdout, stderr io.Writer) error {
+// run is the program: it parses args, runs the scenario they describe,
+// stages -out and -report in out, prints the report to stdout and progress
+// (on a terminal) to stderr.
+func run(_ context.Context, args []string, out *idfile.Outputs, stdout, stderr io.Writer) error {
 	c, err := parseFlags(args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
@@ -225,15 +236,35 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	defer in.close()
 
-	rep, err := scenario(c, in, prog)
+	rep, err := scenario(c, in, prog, out)
 	if err != nil {
 		return err
 	}
 	rep.Stages = prog.Stages()
 	if c.report != "" {
-		if err := writeJSON(c.report, rep); err != nil {
+		if err := writeJSON(out, c.report, rep); err != nil {
 			return fmt.Errorf("-report: %w", err)
 		}
 	}
+	if !c.allowEmpty {
+		if err := noValidLine(rep); err != nil {
+			return err
+		}
+	}
 	return printReport(stdout, rep)
+}
+
+// noValidLine reports the first input of rep with no valid line at all, which
+// is an empty, garbled or binary file more often than a wanted empty result.
+func noValidLine(rep *report) error {
+	const hint = "(-allow-empty accepts it)"
+	switch {
+	case rep.Links.Records == 0:
+		return fmt.Errorf("-links: %s has no valid record %s", rep.Links.Source, hint)
+	case rep.Segment.Lines == rep.Segment.Invalid:
+		return fmt.Errorf("-segment: %s has no valid identifier %s", rep.Segment.Source, hint)
+	case rep.List.Lines == rep.List.Invalid:
+		return fmt.Errorf("-list: %s has no valid identifier %s", rep.List.Source, hint)
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"io/fs"
@@ -10,15 +11,26 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/idbits/idbits/bench"
+	"github.com/idbits/idbits/examples/internal/cli"
+	"github.com/idbits/idbits/examples/internal/cli/clitest"
 	"github.com/idbits/idbits/idtypes"
 	"github.com/idbits/idbits/reconcile/idfile"
 )
+
+func TestMain(m *testing.M) { clitest.Main(m, progName, main) }
+
+// runMain runs the program as main does, without signals and exit: its
+// files are written only if the whole run succeeds.
+func runMain(args []string, stdout, stderr io.Writer) error {
+	return cli.Run(context.Background(), run, args, stdout, stderr)
+}
 
 // contractReport holds the report fields the program promises, decoded
 // independently of the program's own types.
@@ -268,7 +280,7 @@ func TestRunFiles(t *testing.T) {
 				codes = append(codes, ns.String())
 			}
 			var stdout, stderr bytes.Buffer
-			err := run([]string{
+			err := runMain([]string{
 				"-links", links, "-segment", segPath, "-list", listPath,
 				"-unique", tt.unique, "-export", strings.Join(codes, ","),
 				"-out", outPath, "-report", repPath,
@@ -432,7 +444,7 @@ func TestRunUnexportable(t *testing.T) {
 	listPath := writeFile(t, dir, "list.csv", func(b io.Writer) error { _, err := io.WriteString(b, csv.String()); return err })
 	repPath := filepath.Join(dir, "r.json")
 	var stdout bytes.Buffer
-	require.NoError(t, run([]string{"-links", links, "-segment", segPath, "-list", listPath, "-report", repPath}, &stdout, &stdout))
+	require.NoError(t, runMain([]string{"-links", links, "-segment", segPath, "-list", listPath, "-report", repPath}, &stdout, &stdout))
 	var got contractReport
 	raw, err := os.ReadFile(repPath)
 	require.NoError(t, err)
@@ -456,7 +468,7 @@ func TestRunSynthetic(t *testing.T) {
 	dir := t.TempDir()
 	repPath, outPath := filepath.Join(dir, "r.json"), filepath.Join(dir, "out.txt")
 	var stdout, stderr bytes.Buffer
-	require.NoError(t, run([]string{"-people", "20000", "-report", repPath, "-out", outPath}, &stdout, &stderr))
+	require.NoError(t, runMain([]string{"-people", "20000", "-report", repPath, "-out", outPath}, &stdout, &stderr))
 	text := stdout.String()
 	for _, want := range []string{"synthetic world of 20,000 people", "Links:", "Segment:", "List:", "Join", "Export of the joined profiles", "Overlap of profiles", "Stages", "total"} {
 		assert.Contains(t, text, want)
@@ -493,7 +505,7 @@ func TestRunNoFlags(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
 	var stdout, stderr bytes.Buffer
-	require.NoError(t, run(nil, &stdout, &stderr))
+	require.NoError(t, runMain(nil, &stdout, &stderr))
 	for _, want := range []string{"synthetic world of 300,000 people", "Links:", "Segment:", "List:", "Join", "Export of the joined profiles", "Overlap of profiles", "Stages", "total"} {
 		assert.Contains(t, stdout.String(), want)
 	}
@@ -537,7 +549,7 @@ func TestRunErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			err := run(tt.args, &stdout, &stderr)
+			err := runMain(tt.args, &stdout, &stderr)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.names)
 			assert.NotContains(t, err.Error(), "\n", "one line")
@@ -550,7 +562,7 @@ func TestRunErrors(t *testing.T) {
 
 func TestRunHelp(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	require.NoError(t, run([]string{"-h"}, &stdout, &stderr))
+	require.NoError(t, runMain([]string{"-h"}, &stdout, &stderr))
 	for _, f := range []string{"-links", "-segment", "-list", "-unique", "-export", "-out", "-report"} {
 		assert.Contains(t, stdout.String(), f)
 	}
@@ -560,4 +572,173 @@ func TestCount(t *testing.T) {
 	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 1234567: "1,234,567", -1234: "-1,234"} {
 		assert.Equal(t, want, count(n), "count(%d)", n)
 	}
+}
+
+// smallInputs writes good links, segment and list files of a small world to
+// dir and returns their paths.
+func smallInputs(t *testing.T, dir string) (links, segment, list string) {
+	t.Helper()
+	w := bench.Generate(bench.Config{Seed: 5, People: 500})
+	links = writeFile(t, dir, "links.json", w.WriteXDM)
+	seg := w.Segment(bench.SegmentSpec{Seed: 1, Namespace: idtypes.ECID, Density: 0.5})
+	segment = writeFile(t, dir, "segment.txt", func(b io.Writer) error { return seg.WriteList(b, "") })
+	list = writeFile(t, dir, "list.csv", w.Segment(bench.SegmentSpec{Seed: 2, Namespace: idtypes.EmailSHA256, Density: 0.5}).WriteCSV)
+	return links, segment, list
+}
+
+// tempFiles lists the temporary files of the writer left in dir.
+func tempFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	m, err := filepath.Glob(filepath.Join(dir, ".*.tmp"))
+	require.NoError(t, err)
+	return m
+}
+
+const goodOut = "ECID:20265673158980419722735089753036633573\n" // what -out held before
+
+// A run whose -report cannot be written leaves -out as it was.
+func TestRunAllOrNothing(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		report func(dir string) string
+	}{
+		{"report folder missing", func(dir string) string { return filepath.Join(dir, "missing", "r.json") }},
+		{"report folder is a file", func(dir string) string { return filepath.Join(dir, "segment.txt", "r.json") }},
+		{"report is a folder", func(dir string) string {
+			os.Mkdir(filepath.Join(dir, "r.json"), 0o755)
+			return filepath.Join(dir, "r.json")
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			links, segment, list := smallInputs(t, dir)
+			out := filepath.Join(dir, "out.txt")
+			require.NoError(t, os.WriteFile(out, []byte(goodOut), 0o644))
+			var stdout, stderr bytes.Buffer
+			err := runMain([]string{"-links", links, "-segment", segment, "-list", list, "-out", out, "-report", tc.report(dir)}, &stdout, &stderr)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "-report")
+			got, rerr := os.ReadFile(out)
+			require.NoError(t, rerr)
+			assert.Equal(t, goodOut, string(got), "-out is as it was")
+			assert.Empty(t, tempFiles(t, dir))
+		})
+	}
+}
+
+// An input with no valid line is an error that writes nothing, unless
+// -allow-empty accepts it; then the empty result is written.
+func TestRunNoValidLine(t *testing.T) {
+	binary := string([]byte{0x1f, 0x8b, 0x08, 0x00, 0xff, 0xfe, 0x00, 0x01, '\n', 0x80, 0x81, 0x00})
+	for _, tc := range []struct {
+		name, flag, content string
+	}{
+		{"links empty", "links", ""},
+		{"links garbage", "links", "not json\n{\"identityMap\":{}}\n"},
+		{"links binary", "links", binary},
+		{"segment empty", "segment", ""},
+		{"segment comments only", "segment", "# nothing here\n\n"},
+		{"segment garbage", "segment", "hello\nECID:12\nnull\n"},
+		{"segment binary", "segment", binary},
+		{"list header only", "list", "Email_LC_SHA256\n"},
+		{"list garbage", "list", "Email_LC_SHA256\nnot a hash\nnull\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			paths := map[string]string{}
+			paths["links"], paths["segment"], paths["list"] = smallInputs(t, dir)
+			require.NoError(t, os.WriteFile(paths[tc.flag], []byte(tc.content), 0o644))
+			out, rep := filepath.Join(dir, "out.txt"), filepath.Join(dir, "r.json")
+			require.NoError(t, os.WriteFile(out, []byte(goodOut), 0o644))
+			args := []string{"-links", paths["links"], "-segment", paths["segment"], "-list", paths["list"], "-out", out, "-report", rep}
+
+			var stdout, stderr bytes.Buffer
+			err := runMain(args, &stdout, &stderr)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "-"+tc.flag+": ")
+			assert.Contains(t, err.Error(), "-allow-empty")
+			assert.NotContains(t, err.Error(), "\n", "one line")
+			assert.Empty(t, stdout.String(), "no report printed")
+			got, rerr := os.ReadFile(out)
+			require.NoError(t, rerr)
+			assert.Equal(t, goodOut, string(got), "-out is as it was")
+			assert.NoFileExists(t, rep)
+			assert.Empty(t, tempFiles(t, dir))
+
+			stdout.Reset()
+			require.NoError(t, runMain(append(args, "-allow-empty"), &stdout, &stderr))
+			got, rerr = os.ReadFile(out)
+			require.NoError(t, rerr)
+			assert.Empty(t, string(got), "the empty result is written")
+			assert.FileExists(t, rep)
+			assert.Contains(t, stdout.String(), "Join")
+			assert.Empty(t, tempFiles(t, dir))
+		})
+	}
+}
+
+// An interrupted run leaves its outputs as they were and no temporary file.
+// -report is a named pipe nobody reads, so the run cannot end by itself.
+func TestRunInterrupted(t *testing.T) {
+	for _, tc := range []struct {
+		sig    os.Signal
+		status int
+	}{
+		{os.Interrupt, 130},
+		{syscall.SIGTERM, 143},
+	} {
+		t.Run(tc.sig.String(), func(t *testing.T) {
+			dir, tmp := t.TempDir(), t.TempDir()
+			out, fifo := filepath.Join(dir, "out.txt"), filepath.Join(dir, "report.fifo")
+			require.NoError(t, os.WriteFile(out, []byte(goodOut), 0o644))
+			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+				t.Skipf("no named pipes here: %v", err)
+			}
+			cmd := clitest.Command("-people", "2000", "-out", out, "-report", fifo)
+			cmd.Env = append(cmd.Env, "TMPDIR="+tmp)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			status := clitest.Interrupt(t, cmd, tc.sig, func() bool { return len(tempFiles(t, dir)) > 0 })
+
+			assert.Equal(t, tc.status, status)
+			assert.True(t, strings.HasPrefix(stderr.String(), progName+": "+tc.sig.String()), stderr.String())
+			assert.Equal(t, 1, strings.Count(stderr.String(), "\n"), "one line: %q", stderr.String())
+			got, err := os.ReadFile(out)
+			require.NoError(t, err)
+			assert.Equal(t, goodOut, string(got), "-out is as it was")
+			assert.Empty(t, tempFiles(t, dir), "no temporary file next to the outputs")
+			assert.Empty(t, tempFiles(t, tmp), "no temporary file in the temporary folder")
+			fi, err := os.Lstat(fifo)
+			require.NoError(t, err)
+			assert.Equal(t, os.ModeNamedPipe, fi.Mode().Type(), "the pipe is still a pipe")
+		})
+	}
+}
+
+// -out /dev/stdout prints the identifiers, and leaves /dev/stdout alone. A
+// link made like /dev/stdout in a temporary folder stands for it, so that
+// the test cannot harm the real /dev.
+func TestRunOutToStdout(t *testing.T) {
+	if _, err := os.Stat("/proc/self/fd/1"); err != nil {
+		t.Skip("no /proc/self/fd here")
+	}
+	dir := t.TempDir()
+	stdoutLink := filepath.Join(dir, "stdout")
+	require.NoError(t, os.Symlink("/proc/self/fd/1", stdoutLink))
+	links, segment, list := smallInputs(t, dir)
+	cmd := clitest.Command("-links", links, "-segment", segment, "-list", list, "-out", stdoutLink)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	require.NoError(t, cmd.Run(), stderr.String())
+	fi, err := os.Lstat(stdoutLink)
+	require.NoError(t, err)
+	assert.Equal(t, os.ModeSymlink, fi.Mode().Type(), "the link is still a link")
+	ecids := 0
+	for line := range strings.Lines(stdout.String()) {
+		if strings.HasPrefix(line, "ECID:") {
+			ecids++
+		}
+	}
+	assert.Positive(t, ecids, "the identifiers are printed")
+	assert.Contains(t, stdout.String(), "Export of the joined profiles")
 }

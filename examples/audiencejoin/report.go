@@ -63,9 +63,9 @@ type importReport struct {
 	reconcile.ImportReport
 }
 
-// writeJSON writes rep as indented JSON, atomically.
-func writeJSON(path string, rep *report) error {
-	_, err := idfile.WriteFile(path, 0o644, func(w io.Writer) error {
+// writeJSON stages rep as indented JSON for path in out.
+func writeJSON(out *idfile.Outputs, path string, rep *report) error {
+	_, err := out.Write(path, 0o644, func(w io.Writer) error {
 		e := json.NewEncoder(w)
 		e.SetIndent("", "  ")
 		return e.Encode(rep)

@@ -45,7 +45,7 @@ func smallRun(t *testing.T, n int, bad map[int]string, segment, list string) (ma
 	links, seg, csv := write("links.json", b.String()), write("segment.txt", segment), write("list.csv", list)
 	repPath := filepath.Join(dir, "r.json")
 	var stdout, stderr bytes.Buffer
-	require.NoError(t, run([]string{"-links", links, "-segment", seg, "-list", csv, "-report", repPath}, &stdout, &stderr))
+	require.NoError(t, runMain([]string{"-links", links, "-segment", seg, "-list", csv, "-report", repPath}, &stdout, &stderr))
 	raw, err := os.ReadFile(repPath)
 	require.NoError(t, err)
 	var got map[string]any

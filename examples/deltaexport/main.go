@@ -22,20 +22,28 @@
 //	-full FILE          write the day-2 full file to FILE rather than stdout
 //	-incremental FILE   write the day-2 incremental file to FILE rather than stdout
 //
-// Files are written atomically.
+// The two files change together or not at all: both are staged in
+// temporary files and put in place only once the whole run has succeeded,
+// each atomically (a regular file is replaced by a rename; a symbolic link
+// keeps pointing where it did and its file is replaced; a device or pipe
+// such as /dev/stdout is written through, never replaced). A run that fails
+// or is interrupted (SIGINT, SIGTERM) leaves both as they were and no
+// temporary file behind; an interrupted run exits with status 130 or 143.
+// The program reads no input file: the story is built in.
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/idbits/idbits/bitmap"
+	"github.com/idbits/idbits/examples/internal/cli"
 	"github.com/idbits/idbits/idtypes"
 	"github.com/idbits/idbits/reconcile"
 	"github.com/idbits/idbits/reconcile/idfile"
@@ -43,12 +51,7 @@ import (
 
 const progName = "deltaexport"
 
-func main() {
-	if err := run(os.Args[1:], os.Stdout); err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", progName, err)
-		os.Exit(1)
-	}
-}
+func main() { cli.Main(progName, run) }
 
 // The devices of the story, by ECID.
 const (
@@ -253,7 +256,9 @@ func shortText(id idtypes.ID) string {
 	return id.Namespace().String() + ":" + v
 }
 
-func run(args []string, stdout io.Writer) error {
+// run tells the story on stdout and stages the -full and -incremental files
+// in out.
+func run(_ context.Context, args []string, out *idfile.Outputs, stdout, _ io.Writer) error {
 	c, err := parseFlags(args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
@@ -322,7 +327,7 @@ func run(args []string, stdout io.Writer) error {
 		}
 		var body strings.Builder
 		if f.path != "" {
-			if _, err := idfile.WriteFile(f.path, 0o644, write); err != nil {
+			if _, err := out.Write(f.path, 0o644, write); err != nil {
 				flag := "-incremental"
 				if f.full {
 					flag = "-full"

@@ -2,19 +2,31 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/idbits/idbits/examples/internal/cli"
+	"github.com/idbits/idbits/examples/internal/cli/clitest"
 	"github.com/idbits/idbits/idtypes"
 	"github.com/idbits/idbits/reconcile/idfile"
 )
+
+func TestMain(m *testing.M) { clitest.Main(m, progName, main) }
+
+// runMain runs the program as main does, without signals and exit: its
+// files are written only if the whole run succeeds.
+func runMain(args []string, stdout io.Writer) error {
+	return cli.Run(context.Background(), run, args, stdout, io.Discard)
+}
 
 // rows reads a delta CSV file into value -> status.
 func rows(t *testing.T, r io.Reader, ns idtypes.Namespace) map[string]string {
@@ -70,7 +82,7 @@ func TestRunFiles(t *testing.T) {
 			dir := t.TempDir()
 			full, incr := filepath.Join(dir, "full.csv"), filepath.Join(dir, "incremental.csv")
 			var out bytes.Buffer
-			require.NoError(t, run([]string{"-ns", tt.ns, "-full", full, "-incremental", incr}, &out))
+			require.NoError(t, runMain([]string{"-ns", tt.ns, "-full", full, "-incremental", incr}, &out))
 
 			f, err := os.Open(full)
 			require.NoError(t, err)
@@ -101,9 +113,9 @@ func TestRunFiles(t *testing.T) {
 func TestRunStdout(t *testing.T) {
 	dir := t.TempDir()
 	full, incr := filepath.Join(dir, "full.csv"), filepath.Join(dir, "incremental.csv")
-	require.NoError(t, run([]string{"-full", full, "-incremental", incr}, io.Discard))
+	require.NoError(t, runMain([]string{"-full", full, "-incremental", incr}, io.Discard))
 	var out bytes.Buffer
-	require.NoError(t, run(nil, &out))
+	require.NoError(t, runMain(nil, &out))
 	text := out.String()
 	for _, path := range []string{full, incr} {
 		b, err := os.ReadFile(path)
@@ -133,7 +145,7 @@ func TestRunErrors(t *testing.T) {
 		{"incremental in a missing folder", []string{"-incremental", filepath.Join(dir, "no", "i.csv")}, "-incremental", fs.ErrNotExist},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			err := run(tt.args, io.Discard)
+			err := runMain(tt.args, io.Discard)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.names)
 			if tt.is != nil {
@@ -145,8 +157,134 @@ func TestRunErrors(t *testing.T) {
 
 func TestRunHelp(t *testing.T) {
 	var out bytes.Buffer
-	require.NoError(t, run([]string{"-h"}, &out))
+	require.NoError(t, runMain([]string{"-h"}, &out))
 	for _, f := range []string{"-ns", "-full", "-incremental"} {
 		assert.Contains(t, out.String(), f)
 	}
+}
+
+// tempFiles lists the temporary files of the writer left in dir.
+func tempFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	m, err := filepath.Glob(filepath.Join(dir, ".*.tmp"))
+	require.NoError(t, err)
+	return m
+}
+
+const oldFull = "ECID,segmentMembershipStatus\n" // what -full held before
+
+// A run whose -incremental cannot be written leaves -full as it was.
+func TestRunAllOrNothing(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		incr func(dir string) string
+	}{
+		{"folder missing", func(dir string) string { return filepath.Join(dir, "missing", "i.csv") }},
+		{"folder is a file", func(dir string) string { return filepath.Join(dir, "full.csv", "i.csv") }},
+		{"target is a folder", func(dir string) string {
+			os.Mkdir(filepath.Join(dir, "i.csv"), 0o755)
+			return filepath.Join(dir, "i.csv")
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			full := filepath.Join(dir, "full.csv")
+			require.NoError(t, os.WriteFile(full, []byte(oldFull), 0o644))
+			err := runMain([]string{"-full", full, "-incremental", tc.incr(dir)}, io.Discard)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "-incremental")
+			got, rerr := os.ReadFile(full)
+			require.NoError(t, rerr)
+			assert.Equal(t, oldFull, string(got), "-full is as it was")
+			assert.Empty(t, tempFiles(t, dir))
+		})
+	}
+}
+
+// A named pipe receives the file and stays a pipe.
+func TestRunFIFO(t *testing.T) {
+	dir := t.TempDir()
+	fifo, incr := filepath.Join(dir, "full.fifo"), filepath.Join(dir, "i.csv")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("no named pipes here: %v", err)
+	}
+	got := make(chan map[string]string, 1)
+	go func() {
+		f, err := os.Open(fifo)
+		if err != nil {
+			t.Error(err)
+			got <- nil
+			return
+		}
+		defer f.Close()
+		got <- rows(t, f, idtypes.ECID)
+	}()
+	require.NoError(t, runMain([]string{"-full", fifo, "-incremental", incr}, io.Discard))
+	fi, err := os.Lstat(fifo)
+	require.NoError(t, err)
+	require.Equal(t, os.ModeNamedPipe, fi.Mode().Type(), "the pipe is still a pipe")
+	assert.Len(t, <-got, 6, "the full file's rows")
+	assert.FileExists(t, incr)
+	assert.Empty(t, tempFiles(t, dir))
+}
+
+// An interrupted run leaves its outputs as they were and no temporary file.
+// -incremental is a named pipe nobody reads, so the run cannot end by itself.
+func TestRunInterrupted(t *testing.T) {
+	for _, tc := range []struct {
+		sig    os.Signal
+		status int
+	}{
+		{os.Interrupt, 130},
+		{syscall.SIGTERM, 143},
+	} {
+		t.Run(tc.sig.String(), func(t *testing.T) {
+			dir, tmp := t.TempDir(), t.TempDir()
+			full, fifo := filepath.Join(dir, "full.csv"), filepath.Join(dir, "incremental.fifo")
+			require.NoError(t, os.WriteFile(full, []byte(oldFull), 0o644))
+			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+				t.Skipf("no named pipes here: %v", err)
+			}
+			cmd := clitest.Command("-full", full, "-incremental", fifo)
+			cmd.Env = append(cmd.Env, "TMPDIR="+tmp)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			// Both are staged once the pipe's copy is in the temporary folder.
+			status := clitest.Interrupt(t, cmd, tc.sig, func() bool { return len(tempFiles(t, tmp)) > 0 })
+
+			assert.Equal(t, tc.status, status)
+			assert.True(t, strings.HasPrefix(stderr.String(), progName+": "+tc.sig.String()), stderr.String())
+			assert.Equal(t, 1, strings.Count(stderr.String(), "\n"), "one line: %q", stderr.String())
+			got, err := os.ReadFile(full)
+			require.NoError(t, err)
+			assert.Equal(t, oldFull, string(got), "-full is as it was")
+			assert.Empty(t, tempFiles(t, dir), "no temporary file next to the outputs")
+			assert.Empty(t, tempFiles(t, tmp), "no temporary file in the temporary folder")
+		})
+	}
+}
+
+// -full and -incremental to a link made like /dev/stdout (in a temporary
+// folder, so that the test cannot harm the real /dev) print both files
+// after the story, and leave the link alone.
+func TestRunToStdout(t *testing.T) {
+	if _, err := os.Stat("/proc/self/fd/1"); err != nil {
+		t.Skip("no /proc/self/fd here")
+	}
+	dir := t.TempDir()
+	link := filepath.Join(dir, "stdout")
+	require.NoError(t, os.Symlink("/proc/self/fd/1", link))
+	cmd := clitest.Command("-full", link, "-incremental", link)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	require.NoError(t, cmd.Run(), stderr.String())
+	fi, err := os.Lstat(link)
+	require.NoError(t, err)
+	assert.Equal(t, os.ModeSymlink, fi.Mode().Type(), "the link is still a link")
+	text := stdout.String()
+	assert.Equal(t, 2, strings.Count(text, idfile.StatusColumn), "two CSV headers")
+	story, csv, ok := strings.Cut(text, "ECID,"+idfile.StatusColumn)
+	require.True(t, ok)
+	assert.Contains(t, story, "Delta in day 2's profiles", "the story comes first")
+	assert.NotContains(t, csv, "Delta", "then the files")
 }
