@@ -6,9 +6,9 @@
 // combine audiences with [And], [Or], [AndNot] and [Xor] (each returns a new
 // audience), count without building with [AndLen], [OrLen], [AndNotLen],
 // [XorLen] and [Intersects] (which allocate nothing), fold many at once with
-// [AndAll] and [OrAll], compare many with [Overlap], and track membership
-// changes between two snapshots with [Diff]. The package knows nothing about
-// identifiers.
+// [AndAll] and [OrAll], compare many with [Overlap], [Pairs] and [TopPairs],
+// and track membership changes between two snapshots with [Diff]. The
+// package knows nothing about identifiers.
 //
 // # Overlap matrices
 //
@@ -17,6 +17,16 @@
 // shares. [Matrix.Floor] applies a privacy floor before a matrix is shared:
 // counts below the floor (other than zero) become [Blank], the maximum
 // uint64, which no real count can equal.
+//
+// A matrix holds k² counts, too many for thousands of audiences. [Pairs]
+// streams the pairs that share a member, in row order, and [TopPairs]
+// ranks the n best pairs by shared members ([ByLen]) or by Jaccard index
+// ([ByJaccard]), ties in index order. Both keep memory in proportion to
+// the number of audiences (plus a scratch within a fixed budget) and count
+// either pair by pair or from an index of the audiences holding each
+// member, whichever the input's shape makes cheaper, so that 100,000 small
+// audiences (5e9 pairs) take about a second, not hours. To compare a few
+// chosen audiences among many, pass those to [Overlap].
 //
 // # Zero values
 //
@@ -51,5 +61,6 @@
 // the same audience, and use it in any operation, at the same time. None of
 // the package's read operations mutates an audience's internal state. A
 // Builder is not safe for concurrent use. [AndAll], [OrAll] and [Overlap] fan
-// out over at most GOMAXPROCS goroutines when their inputs are large.
+// out over at most GOMAXPROCS goroutines when their inputs are large;
+// [Pairs] and [TopPairs] count on the calling goroutine.
 package bitmap

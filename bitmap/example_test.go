@@ -169,3 +169,34 @@ func ExampleView() {
 func slicesOf(a bitmap.Audience) []uint32 {
 	return a.AppendTo(make([]uint32, 0, a.Len()))
 }
+
+func ExampleTopPairs() {
+	as := []bitmap.Audience{
+		bitmap.Of(1, 2, 3, 4, 5, 6),
+		bitmap.Of(4, 5, 6, 7),
+		bitmap.Of(1, 2),
+		bitmap.Of(9),
+	}
+	for _, p := range bitmap.TopPairs(as, 2, bitmap.TopOptions{}) {
+		fmt.Printf("%d and %d share %d\n", p.I, p.J, p.Len)
+	}
+	for _, p := range bitmap.TopPairs(as, 1, bitmap.TopOptions{By: bitmap.ByJaccard}) {
+		fmt.Printf("%d and %d: jaccard %.2f\n", p.I, p.J, p.Jaccard())
+	}
+	// Output:
+	// 0 and 1 share 3
+	// 0 and 2 share 2
+	// 0 and 1: jaccard 0.43
+}
+
+func ExamplePairs() {
+	as := []bitmap.Audience{bitmap.Of(1, 2, 3), bitmap.Of(3, 4), bitmap.Of(8), bitmap.Of(2, 3, 8)}
+	for p := range bitmap.Pairs(as...) {
+		fmt.Printf("%d and %d share %d\n", p.I, p.J, p.Len)
+	}
+	// Output:
+	// 0 and 1 share 1
+	// 0 and 3 share 2
+	// 1 and 3 share 1
+	// 2 and 3 share 1
+}
