@@ -13,6 +13,12 @@
 // removals are counted but are not members. Counts are exact (Audience
 // Manager's own overlap reports estimate them from sketches).
 //
+// Up to 50 segments, it lists every pair. Past that (a file may hold
+// 100,000 segments, and 5e9 pairs), it shows the number of segments, the
+// largest ones, and the top pairs by overlap and by Jaccard index, in memory
+// that grows with the segments, not with their pairs; -segments picks a few
+// to compare in full, and -svg draws them as a heatmap.
+//
 // With no flags it runs on an outbound file generated in memory from a
 // synthetic world (bench.Generate with a fixed seed), keyed by ECID. Flags:
 //
@@ -20,7 +26,13 @@
 //	-ns CODE        namespace of the user IDs (default CORE, the AAM UUID, for -in; ECID for the built-in file)
 //	-segments IDS   the segments to compare, comma-separated, in that order (default all, by ID)
 //	-floor N        withhold counts below N (default 100; 0 withholds nothing)
+//	-top N          rank the top N pairs by overlap and by Jaccard index instead of listing
+//	                every pair (default: list every pair of up to 50 segments, rank 10 past that)
 //	-report FILE    write the report as JSON
+//	-svg FILE       draw the overlap of the chosen segments, or of the 30 largest, as an SVG heatmap
+//
+// The -report and -svg files are written all or none: if one cannot be
+// written, neither is.
 //
 // Bad lines are counted and shown, never fatal; bad flags and unreadable
 // files end the program with one message and exit status 1.
@@ -108,7 +120,9 @@ type config struct {
 	ns       idtypes.Namespace
 	segments []idfile.Trait // nil: all
 	floor    uint64
+	top      int
 	report   string
+	svg      string
 }
 
 func parseFlags(args []string, stdout io.Writer) (*config, error) {
@@ -119,7 +133,9 @@ func parseFlags(args []string, stdout io.Writer) (*config, error) {
 	ns := fs.String("ns", "", "namespace `CODE` of the user IDs (default CORE for -in, ECID for the built-in file)")
 	segments := fs.String("segments", "", "the segment `IDS` to compare, comma-separated, in that order (default all)")
 	fs.Uint64Var(&c.floor, "floor", 100, "withhold counts below `N` (0 withholds nothing)")
+	fs.IntVar(&c.top, "top", 0, "rank the top `N` pairs by overlap and by Jaccard index instead of listing every pair (default: list up to 50 segments, rank 10 past that)")
 	fs.StringVar(&c.report, "report", "", "write the report as JSON to `FILE`")
+	fs.StringVar(&c.svg, "svg", "", "draw the overlap of the chosen segments, or of the largest, as an SVG heatmap in `FILE`")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintf(stdout, "usage: %s [flags]\n\nCompares the segments of an Audience Manager outbound file.\n\n", progName)
@@ -138,6 +154,12 @@ func parseFlags(args []string, stdout io.Writer) (*config, error) {
 	}
 	if set["report"] && c.report == "" {
 		return nil, errors.New("-report: empty file name")
+	}
+	if set["svg"] && c.svg == "" {
+		return nil, errors.New("-svg: empty file name")
+	}
+	if c.top < 0 {
+		return nil, fmt.Errorf("-top: %d is negative", c.top)
 	}
 	switch {
 	case *ns != "":
@@ -165,6 +187,9 @@ func parseFlags(args []string, stdout io.Writer) (*config, error) {
 		}
 		c.segments = append(c.segments, t)
 	}
+	if c.svg != "" && len(c.segments) > reconcile.OverlapListMax {
+		return nil, fmt.Errorf("-svg: a heatmap draws at most %d segments; %d are chosen", reconcile.OverlapListMax, len(c.segments))
+	}
 	return &c, nil
 }
 
@@ -177,7 +202,8 @@ type report struct {
 	InvalidSegments int                     `json:"invalid_segments"`   // segment items that were not IDs, left out
 	DuplicateLines  int                     `json:"duplicate_lines"`    // lines of a user met before, merged
 	Users           int                     `json:"users"`              // distinct users
-	Removed         []removedReport         `json:"removed"`            // users removed from each segment compared
+	Segments        int                     `json:"segments"`           // distinct segments in the file
+	Removed         []removedReport         `json:"removed"`            // users removed from each segment shown: every one compared, or the largest
 	Overlap         reconcile.OverlapReport `json:"overlap"`            // sizes and pairs of the segments compared
 	Examples        []string                `json:"examples,omitempty"` // the first bad lines
 }
@@ -216,25 +242,69 @@ func run(args []string, stdout io.Writer) error {
 		r = f
 		rep.Source = c.in
 	}
-	if err := read(rep, r, c); err != nil {
+	hm, err := read(rep, r, c)
+	if err != nil {
 		return fmt.Errorf("-in: %w", err)
 	}
+	var outs []output
 	if c.report != "" {
-		_, err := idfile.WriteFile(c.report, 0o644, func(w io.Writer) error {
+		outs = append(outs, output{flag: "-report", name: c.report, write: func(w io.Writer) error {
 			e := json.NewEncoder(w)
 			e.SetIndent("", "  ")
 			return e.Encode(rep)
-		})
-		if err != nil {
-			return fmt.Errorf("-report: %w", err)
-		}
+		}})
+	}
+	if hm != nil {
+		outs = append(outs, output{flag: "-svg", name: c.svg, write: func(w io.Writer) error {
+			_, err := hm.WriteTo(w)
+			return err
+		}})
+	}
+	if err := writeAll(outs); err != nil {
+		return err
 	}
 	return printReport(stdout, rep, c)
 }
 
+// output is a file a run writes.
+type output struct {
+	flag, name string
+	write      func(io.Writer) error
+}
+
+// writeAll writes outs all or none. Each output is rendered in memory
+// first, so that no rendering error comes after a file is replaced; each
+// file is then replaced atomically. A failure to replace a later file
+// after an earlier one was replaced (a full disk between two renames)
+// removes the earlier ones written by this run.
+func writeAll(outs []output) error {
+	data := make([][]byte, len(outs))
+	for i, o := range outs {
+		var b bytes.Buffer
+		if err := o.write(&b); err != nil {
+			return fmt.Errorf("%s: %w", o.flag, err)
+		}
+		data[i] = b.Bytes()
+	}
+	for i, o := range outs {
+		_, err := idfile.WriteFile(o.name, 0o644, func(w io.Writer) error {
+			_, err := w.Write(data[i])
+			return err
+		})
+		if err != nil {
+			for _, done := range outs[:i] {
+				_ = os.Remove(done.name)
+			}
+			return fmt.Errorf("%s: %w", o.flag, err)
+		}
+	}
+	return nil
+}
+
 // read reads the outbound file into rep: users get dense ordinals from a
-// dictionary, and each segment is the audience of its users' ordinals.
-func read(rep *report, r io.Reader, c *config) error {
+// dictionary, and each segment is the audience of its users' ordinals. It
+// returns the heatmap to draw if c asks for one.
+func read(rep *report, r io.Reader, c *config) (*heatmap, error) {
 	d := reconcile.NewDictionary()
 	type seg struct {
 		b       bitmap.Builder
@@ -276,7 +346,7 @@ func read(rep *report, r io.Reader, c *config) error {
 			continue
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if u.N != cur {
 			finish()
@@ -286,7 +356,7 @@ func read(rep *report, r io.Reader, c *config) error {
 		before := d.Len()
 		ord, err := d.Add(u.User)
 		if err != nil {
-			return err // a full dictionary: 2^32-1 users
+			return nil, err // a full dictionary: 2^32-1 users
 		}
 		if int(ord) < before {
 			rep.DuplicateLines++
@@ -300,6 +370,7 @@ func read(rep *report, r io.Reader, c *config) error {
 	}
 	finish()
 	rep.Users = d.Len()
+	rep.Segments = len(segs)
 
 	ids := c.segments
 	if ids == nil {
@@ -310,17 +381,49 @@ func read(rep *report, r io.Reader, c *config) error {
 	}
 	named := make([]reconcile.NamedAudience, len(ids))
 	for i, t := range ids {
-		s := of(t)
-		a := s.b.Audience()
-		named[i] = reconcile.NamedAudience{Name: t.String(), Audience: a}
-		rr := removedReport{Segment: t.String(), Users: uint64(s.removed)}
+		named[i] = reconcile.NamedAudience{Name: t.String(), Audience: of(t).b.Audience()}
+	}
+	rep.Overlap = reconcile.Overlap(named, reconcile.OverlapOptions{Floor: c.floor, Top: c.top})
+	// The segments shown: every one compared, or the largest.
+	shown := rep.Overlap.Largest(rep.Overlap.Top)
+	if rep.Overlap.Top == 0 {
+		shown = make([]int, len(ids))
+		for i := range shown {
+			shown[i] = i
+		}
+	}
+	for _, i := range shown {
+		rr := removedReport{Segment: named[i].Name, Users: uint64(of(ids[i]).removed)}
 		if rr.Users > 0 && rr.Users < c.floor {
 			rr.Users, rr.Withheld = 0, true
 		}
 		rep.Removed = append(rep.Removed, rr)
 	}
-	rep.Overlap = reconcile.Overlap(named, reconcile.OverlapOptions{Floor: c.floor})
-	return nil
+	if c.svg == "" {
+		return nil, nil
+	}
+	// The heatmap: the chosen segments, or the largest ones.
+	title := fmt.Sprintf("Overlap of %d segments", len(named))
+	if c.segments == nil {
+		var largest []reconcile.NamedAudience
+		idx := rep.Overlap.Largest(heatmapMax)
+		slices.Sort(idx) // drawn by segment ID, as listed
+		for _, i := range idx {
+			largest = append(largest, named[i])
+		}
+		if len(largest) < len(named) {
+			title = fmt.Sprintf("Overlap of the %d largest of %d segments", len(largest), len(named))
+		}
+		named = largest
+	}
+	m := rep.Overlap
+	if m.Matrix == nil || len(named) != len(m.Audiences) {
+		m = reconcile.Overlap(named, reconcile.OverlapOptions{Floor: c.floor})
+	}
+	if c.floor > 1 {
+		title += fmt.Sprintf(", counts under %d withheld", c.floor)
+	}
+	return newHeatmap(title, m), nil
 }
 
 func printReport(w io.Writer, rep *report, c *config) error {
@@ -331,6 +434,7 @@ func printReport(w io.Writer, rep *report, c *config) error {
 	fmt.Fprintf(&b, "  %-28s %10d\n", "invalid segment items", rep.InvalidSegments)
 	fmt.Fprintf(&b, "  %-28s %10d\n", "duplicate users (merged)", rep.DuplicateLines)
 	fmt.Fprintf(&b, "  %-28s %10d\n", "users ("+rep.Namespace+")", rep.Users)
+	fmt.Fprintf(&b, "  %-28s %10d\n", "segments", rep.Segments)
 	for _, e := range rep.Examples {
 		fmt.Fprintf(&b, "    e.g. %s\n", e)
 	}
@@ -345,7 +449,11 @@ func printReport(w io.Writer, rep *report, c *config) error {
 		}
 		b.WriteString(l)
 	}
-	fmt.Fprintf(&b, "\nRemoved since the last file\n  %-8s %8s\n", "segment", "users")
+	fmt.Fprintf(&b, "\nRemoved since the last file")
+	if rep.Overlap.Top > 0 {
+		fmt.Fprintf(&b, " (the %d largest segments)", len(rep.Removed))
+	}
+	fmt.Fprintf(&b, "\n  %-8s %8s\n", "segment", "users")
 	for _, r := range rep.Removed {
 		n := strconv.FormatUint(r.Users, 10)
 		if r.Withheld {

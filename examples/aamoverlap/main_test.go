@@ -2,14 +2,22 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
+	"encoding/xml"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -284,6 +292,9 @@ func TestRunErrors(t *testing.T) {
 		{"segment twice", []string{"-segments", "24,24"}, "-segments", nil},
 		{"missing file", []string{"-in", filepath.Join(dir, "none.sync")}, "none.sync", fs.ErrNotExist},
 		{"report in a missing folder", []string{"-report", filepath.Join(dir, "no", "r.json")}, "-report", fs.ErrNotExist},
+		{"negative top", []string{"-top", "-1"}, "-top", nil},
+		{"empty svg name", []string{"-svg", ""}, "-svg", nil},
+		{"too many segments to draw", []string{"-svg", "h.svg", "-segments", manyIDs(51)}, "-svg", nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			err := run(tt.args, io.Discard)
@@ -296,10 +307,198 @@ func TestRunErrors(t *testing.T) {
 	}
 }
 
+// manyIDs returns the segment IDs 1 to n, comma-separated.
+func manyIDs(n int) string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = strconv.Itoa(i + 1)
+	}
+	return strings.Join(ids, ",")
+}
+
 func TestRunHelp(t *testing.T) {
 	var out bytes.Buffer
 	require.NoError(t, run([]string{"-h"}, &out))
-	for _, f := range []string{"-in", "-ns", "-segments", "-floor", "-report"} {
+	for _, f := range []string{"-in", "-ns", "-segments", "-floor", "-top", "-report", "-svg"} {
 		assert.Contains(t, out.String(), f)
 	}
+}
+
+// With -top, the report ranks pairs instead of listing them: the top pairs
+// by overlap are those of the expected counts, by count and then by
+// position, leaving out those the floor withholds.
+func TestRunTop(t *testing.T) {
+	w := bench.Generate(bench.Config{Seed: worldSeed, People: worldPeople})
+	var segs []segment
+	var order []string
+	for _, s := range builtinSegments {
+		seg := segment{sid: s.sid, members: w.Segment(s.members)}
+		segs = append(segs, seg)
+		order = append(order, strconv.Itoa(s.sid))
+	}
+	e := expect(w, segs)
+	e.sizes["27"]++ // the damaged lines: one more user, in segment 27
+	path := filepath.Join(t.TempDir(), "r.json")
+	var out bytes.Buffer
+	require.NoError(t, run([]string{"-top", "3", "-report", path}, &out))
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var got struct {
+		Segments int `json:"segments"`
+		Overlap  struct {
+			Top        int               `json:"top"`
+			Pairs      []json.RawMessage `json:"pairs"`
+			TopOverlap []struct {
+				A, B    string
+				Overlap uint64 `json:"overlap"`
+			} `json:"top_overlap"`
+			TopJaccard []struct{ A, B string } `json:"top_jaccard"`
+		} `json:"overlap"`
+		Removed []struct{ Segment string } `json:"removed"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &got))
+	assert.Equal(t, len(builtinSegments), got.Segments)
+	assert.Equal(t, 3, got.Overlap.Top)
+	assert.Empty(t, got.Overlap.Pairs)
+	type pair struct {
+		a, b string
+		n    uint64
+	}
+	var want []pair
+	for i, a := range order {
+		for _, b := range order[i+1:] {
+			n := e.both[[2]string{a, b}] + e.both[[2]string{b, a}]
+			if n >= 100 && e.sizes[a] >= 100 && e.sizes[b] >= 100 {
+				want = append(want, pair{a, b, n})
+			}
+		}
+	}
+	slices.SortStableFunc(want, func(x, y pair) int { return cmp.Compare(y.n, x.n) })
+	require.Len(t, got.Overlap.TopOverlap, 3)
+	for k, p := range got.Overlap.TopOverlap {
+		assert.Equal(t, want[k], pair{p.A, p.B, p.Overlap}, "rank %d", k)
+	}
+	assert.Len(t, got.Overlap.TopJaccard, 3)
+	assert.Len(t, got.Removed, 3, "removals of the 3 largest segments")
+	assert.Contains(t, out.String(), "top 3 pairs by overlap")
+	assert.Contains(t, out.String(), "top 3 pairs by jaccard")
+}
+
+// -svg draws a heatmap: well-formed XML naming every segment, with the
+// withheld cells marked.
+func TestRunSVG(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		name     string
+		args     []string
+		segments []string
+		withheld bool
+	}{
+		{"all segments, default floor", nil, []string{"24", "26", "27", "28", "29"}, true},
+		{"chosen, no floor", []string{"-segments", "28,24", "-floor", "0"}, []string{"28", "24"}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(dir, "h.svg")
+			require.NoError(t, run(append(tt.args, "-svg", path), io.Discard))
+			raw, err := os.ReadFile(path)
+			require.NoError(t, err)
+			var texts []string
+			d := xml.NewDecoder(bytes.NewReader(raw))
+			for {
+				tok, err := d.Token()
+				if err == io.EOF {
+					break
+				}
+				require.NoError(t, err, "the SVG is well-formed XML")
+				if cd, ok := tok.(xml.CharData); ok {
+					texts = append(texts, string(cd))
+				}
+			}
+			for _, s := range tt.segments {
+				assert.Contains(t, texts, s+" ", "row label of %s", s)
+				assert.Contains(t, texts, s, "column label of %s", s)
+			}
+			assert.Equal(t, tt.withheld, strings.Contains(string(raw), `fill="url(#withheld)"`), "withheld cells")
+			cells := strings.Count(string(raw), "<rect x=")
+			n := len(tt.segments)
+			assert.GreaterOrEqual(t, cells, n*n, "a cell per pair")
+		})
+	}
+}
+
+// The outputs are written all or none: when the heatmap cannot be
+// written, the report is not written either.
+func TestRunOutputsAllOrNothing(t *testing.T) {
+	dir := t.TempDir()
+	report := filepath.Join(dir, "r.json")
+	err := run([]string{"-report", report, "-svg", filepath.Join(dir, "missing", "h.svg")}, io.Discard)
+	require.ErrorIs(t, err, fs.ErrNotExist)
+	assert.Contains(t, err.Error(), "-svg")
+	_, err = os.Stat(report)
+	assert.ErrorIs(t, err, fs.ErrNotExist, "the report was written without the heatmap")
+}
+
+// manySegmentsEnv names the file a child process of TestRunManySegments
+// reads.
+const manySegmentsEnv = "AAMOVERLAP_MANY_SEGMENTS"
+
+// An outbound file of 100,000 segments (one user in every one of them, so
+// that every pair overlaps: 5e9 pairs) is compared in bounded memory, with
+// a bounded answer. The run is a child process, so that its peak memory
+// can be read, and it stops itself if its heap passes 1 GiB.
+func TestRunManySegments(t *testing.T) {
+	if path := os.Getenv(manySegmentsEnv); path != "" {
+		go func() {
+			var ms runtime.MemStats
+			for {
+				runtime.ReadMemStats(&ms)
+				if ms.HeapAlloc > 1<<30 {
+					fmt.Fprintf(os.Stderr, "heap of %d bytes\n", ms.HeapAlloc)
+					os.Exit(3)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}()
+		if err := run([]string{"-in", path, "-floor", "0", "-top", "5", "-report", path + ".json", "-svg", path + ".svg"}, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	const k = 100_000
+	var b strings.Builder
+	b.WriteString(newUser + " ")
+	for sid := 1; sid <= k; sid++ {
+		if sid > 1 {
+			b.WriteString(",")
+		}
+		b.WriteString(strconv.Itoa(sid))
+	}
+	b.WriteString("\n")
+	dir := t.TempDir()
+	path := filepath.Join(dir, "many.sync")
+	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
+
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRunManySegments$")
+	cmd.Env = append(os.Environ(), manySegmentsEnv+"="+path, "GOMAXPROCS=2")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	require.NoError(t, cmd.Run(), "stderr: %s", stderr.String())
+	rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss * 1024 // kilobytes on Linux
+	t.Logf("peak RSS %d MiB", rss>>20)
+	assert.Less(t, rss, int64(512<<20), "peak memory")
+	text := stdout.String()
+	assert.Less(t, len(text), 4096, "a bounded answer")
+	assert.Contains(t, text, "100000 audiences")
+	assert.Contains(t, text, "top 5 pairs by overlap")
+	assert.Contains(t, text, "1         2               1   1.0000   100.0%   100.0%")
+	raw, err := os.ReadFile(path + ".json")
+	require.NoError(t, err)
+	var rep jsonReport
+	require.NoError(t, json.Unmarshal(raw, &rep))
+	assert.Len(t, rep.Overlap.Audiences, k)
+	assert.Empty(t, rep.Overlap.Pairs)
+	svg, err := os.ReadFile(path + ".svg")
+	require.NoError(t, err)
+	assert.Contains(t, string(svg), "the 30 largest of 100000 segments")
 }
