@@ -31,8 +31,8 @@
 //	-report FILE    write the report as JSON
 //	-svg FILE       draw the overlap of the chosen segments, or of the 30 largest, as an SVG heatmap
 //
-// The -report and -svg files are written all or none: if one cannot be
-// written, neither is.
+// The -report and -svg files are written all or none (idfile.Outputs): if
+// one cannot be written, neither is.
 //
 // Bad lines are counted and shown, never fatal; bad flags and unreadable
 // files end the program with one message and exit status 1.
@@ -246,59 +246,32 @@ func run(args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("-in: %w", err)
 	}
-	var outs []output
+	// The outputs change together: both or neither.
+	var outs idfile.Outputs
+	defer outs.Abort()
 	if c.report != "" {
-		outs = append(outs, output{flag: "-report", name: c.report, write: func(w io.Writer) error {
+		_, err := outs.Write(c.report, 0o644, func(w io.Writer) error {
 			e := json.NewEncoder(w)
 			e.SetIndent("", "  ")
 			return e.Encode(rep)
-		}})
+		})
+		if err != nil {
+			return fmt.Errorf("-report: %w", err)
+		}
 	}
 	if hm != nil {
-		outs = append(outs, output{flag: "-svg", name: c.svg, write: func(w io.Writer) error {
+		_, err := outs.Write(c.svg, 0o644, func(w io.Writer) error {
 			_, err := hm.WriteTo(w)
-			return err
-		}})
-	}
-	if err := writeAll(outs); err != nil {
-		return err
-	}
-	return printReport(stdout, rep, c)
-}
-
-// output is a file a run writes.
-type output struct {
-	flag, name string
-	write      func(io.Writer) error
-}
-
-// writeAll writes outs all or none. Each output is rendered in memory
-// first, so that no rendering error comes after a file is replaced; each
-// file is then replaced atomically. A failure to replace a later file
-// after an earlier one was replaced (a full disk between two renames)
-// removes the earlier ones written by this run.
-func writeAll(outs []output) error {
-	data := make([][]byte, len(outs))
-	for i, o := range outs {
-		var b bytes.Buffer
-		if err := o.write(&b); err != nil {
-			return fmt.Errorf("%s: %w", o.flag, err)
-		}
-		data[i] = b.Bytes()
-	}
-	for i, o := range outs {
-		_, err := idfile.WriteFile(o.name, 0o644, func(w io.Writer) error {
-			_, err := w.Write(data[i])
 			return err
 		})
 		if err != nil {
-			for _, done := range outs[:i] {
-				_ = os.Remove(done.name)
-			}
-			return fmt.Errorf("%s: %w", o.flag, err)
+			return fmt.Errorf("-svg: %w", err)
 		}
 	}
-	return nil
+	if err := outs.Commit(); err != nil {
+		return err
+	}
+	return printReport(stdout, rep, c)
 }
 
 // read reads the outbound file into rep: users get dense ordinals from a
