@@ -41,6 +41,7 @@ package main
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -53,6 +54,7 @@ import (
 
 	"github.com/idbits/idbits/bench"
 	"github.com/idbits/idbits/bitmap"
+	"github.com/idbits/idbits/examples/internal/cli"
 	"github.com/idbits/idbits/idtypes"
 	"github.com/idbits/idbits/reconcile"
 	"github.com/idbits/idbits/reconcile/idfile"
@@ -60,12 +62,7 @@ import (
 
 const progName = "aamoverlap"
 
-func main() {
-	if err := run(os.Args[1:], os.Stdout); err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", progName, err)
-		os.Exit(1)
-	}
-}
+func main() { cli.Main(progName, run) }
 
 // The built-in outbound file: segments of a synthetic world, written by
 // ECID, and a few damaged lines. 27 holds 26 (both are the most recent
@@ -123,6 +120,8 @@ type config struct {
 	top      int
 	report   string
 	svg      string
+	// allowEmpty accepts an input with no valid line.
+	allowEmpty bool
 }
 
 func parseFlags(args []string, stdout io.Writer) (*config, error) {
@@ -135,6 +134,7 @@ func parseFlags(args []string, stdout io.Writer) (*config, error) {
 	fs.Uint64Var(&c.floor, "floor", 100, "withhold counts below `N` (0 withholds nothing)")
 	fs.IntVar(&c.top, "top", 0, "rank the top `N` pairs by overlap and by Jaccard index instead of listing every pair (default: list up to 50 segments, rank 10 past that)")
 	fs.StringVar(&c.report, "report", "", "write the report as JSON to `FILE`")
+	fs.BoolVar(&c.allowEmpty, "allow-empty", false, "accept an input with no valid line, and so an empty result")
 	fs.StringVar(&c.svg, "svg", "", "draw the overlap of the chosen segments, or of the largest, as an SVG heatmap in `FILE`")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -216,7 +216,9 @@ type removedReport struct {
 	Withheld bool   `json:"withheld,omitempty"` // the floor withheld the count
 }
 
-func run(args []string, stdout io.Writer) error {
+// run is the program: it stages -report and -svg in outs, which cli.Run
+// commits once run has succeeded.
+func run(_ context.Context, args []string, outs *idfile.Outputs, stdout, _ io.Writer) error {
 	c, err := parseFlags(args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
@@ -246,9 +248,9 @@ func run(args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("-in: %w", err)
 	}
-	// The outputs change together: both or neither.
-	var outs idfile.Outputs
-	defer outs.Abort()
+	if rep.Users == 0 && !c.allowEmpty {
+		return fmt.Errorf("-in: %s has no valid line (-allow-empty accepts it)", rep.Source)
+	}
 	if c.report != "" {
 		_, err := outs.Write(c.report, 0o644, func(w io.Writer) error {
 			e := json.NewEncoder(w)
@@ -267,9 +269,6 @@ func run(args []string, stdout io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("-svg: %w", err)
 		}
-	}
-	if err := outs.Commit(); err != nil {
-		return err
 	}
 	return printReport(stdout, rep, c)
 }

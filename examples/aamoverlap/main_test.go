@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -21,6 +22,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/idbits/idbits/examples/internal/cli"
 
 	"github.com/idbits/idbits/bench"
 	"github.com/idbits/idbits/idtypes"
@@ -186,7 +189,7 @@ func TestRunBuiltin(t *testing.T) {
 				args = append(args, "-floor", strconv.FormatUint(floor, 10))
 			}
 			var out bytes.Buffer
-			require.NoError(t, run(args, &out))
+			require.NoError(t, runMain(args, &out))
 			got := readReport(t, path)
 			assert.Equal(t, e.users-1+3, got.Lines, "the writer's lines and the three damaged ones")
 			assert.Equal(t, 2, got.InvalidLines)
@@ -267,7 +270,7 @@ func TestRunFile(t *testing.T) {
 	order := []string{"9", "7", "8"}
 	rpath := filepath.Join(t.TempDir(), "r.json")
 	var out bytes.Buffer
-	require.NoError(t, run([]string{"-in", path, "-ns", "ECID", "-segments", "9,7,8", "-floor", "0", "-report", rpath}, &out))
+	require.NoError(t, runMain([]string{"-in", path, "-ns", "ECID", "-segments", "9,7,8", "-floor", "0", "-report", rpath}, &out))
 	got := readReport(t, rpath)
 	assert.Equal(t, e.users-1+4, got.Lines, "the writer's lines and four more")
 	assert.Equal(t, 2, got.InvalidLines, "the blocked user and the line of four fields")
@@ -297,7 +300,7 @@ func TestRunErrors(t *testing.T) {
 		{"too many segments to draw", []string{"-svg", "h.svg", "-segments", manyIDs(51)}, "-svg", nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			err := run(tt.args, io.Discard)
+			err := runMain(tt.args, io.Discard)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.names)
 			if tt.is != nil {
@@ -318,7 +321,7 @@ func manyIDs(n int) string {
 
 func TestRunHelp(t *testing.T) {
 	var out bytes.Buffer
-	require.NoError(t, run([]string{"-h"}, &out))
+	require.NoError(t, runMain([]string{"-h"}, &out))
 	for _, f := range []string{"-in", "-ns", "-segments", "-floor", "-top", "-report", "-svg"} {
 		assert.Contains(t, out.String(), f)
 	}
@@ -340,7 +343,7 @@ func TestRunTop(t *testing.T) {
 	e.sizes["27"]++ // the damaged lines: one more user, in segment 27
 	path := filepath.Join(t.TempDir(), "r.json")
 	var out bytes.Buffer
-	require.NoError(t, run([]string{"-top", "3", "-report", path}, &out))
+	require.NoError(t, runMain([]string{"-top", "3", "-report", path}, &out))
 	raw, err := os.ReadFile(path)
 	require.NoError(t, err)
 	var got struct {
@@ -399,7 +402,7 @@ func TestRunSVG(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(dir, "h.svg")
-			require.NoError(t, run(append(tt.args, "-svg", path), io.Discard))
+			require.NoError(t, runMain(append(tt.args, "-svg", path), io.Discard))
 			raw, err := os.ReadFile(path)
 			require.NoError(t, err)
 			var texts []string
@@ -431,7 +434,7 @@ func TestRunSVG(t *testing.T) {
 func TestRunOutputsAllOrNothing(t *testing.T) {
 	dir := t.TempDir()
 	report := filepath.Join(dir, "r.json")
-	err := run([]string{"-report", report, "-svg", filepath.Join(dir, "missing", "h.svg")}, io.Discard)
+	err := runMain([]string{"-report", report, "-svg", filepath.Join(dir, "missing", "h.svg")}, io.Discard)
 	require.ErrorIs(t, err, fs.ErrNotExist)
 	assert.Contains(t, err.Error(), "-svg")
 	_, err = os.Stat(report)
@@ -459,7 +462,7 @@ func TestRunManySegments(t *testing.T) {
 				time.Sleep(20 * time.Millisecond)
 			}
 		}()
-		if err := run([]string{"-in", path, "-floor", "0", "-top", "5", "-report", path + ".json", "-svg", path + ".svg"}, os.Stdout); err != nil {
+		if err := runMain([]string{"-in", path, "-floor", "0", "-top", "5", "-report", path + ".json", "-svg", path + ".svg"}, os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
@@ -501,4 +504,39 @@ func TestRunManySegments(t *testing.T) {
 	svg, err := os.ReadFile(path + ".svg")
 	require.NoError(t, err)
 	assert.Contains(t, string(svg), "the 30 largest of 100000 segments")
+}
+
+// runMain runs the program as main does, committing its outputs on success.
+func runMain(args []string, stdout io.Writer) error {
+	return cli.Run(context.Background(), run, args, stdout, io.Discard)
+}
+
+// An input with no valid line is an error that writes nothing, unless
+// -allow-empty asks for the empty result.
+func TestRunEmptyInput(t *testing.T) {
+	for name, data := range map[string]string{
+		"empty":   "",
+		"garbage": "not an outbound line\n\x00\x01\x02 binary\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			in := filepath.Join(dir, "outbound.sync")
+			require.NoError(t, os.WriteFile(in, []byte(data), 0o644))
+			report := filepath.Join(dir, "report.json")
+			require.NoError(t, os.WriteFile(report, []byte("good"), 0o644))
+
+			var out bytes.Buffer
+			err := runMain([]string{"-in", in, "-report", report}, &out)
+			require.ErrorContains(t, err, "no valid line")
+			assert.Empty(t, out.String())
+			got, err := os.ReadFile(report)
+			require.NoError(t, err)
+			assert.Equal(t, "good", string(got), "the report is left as it was")
+
+			require.NoError(t, runMain([]string{"-in", in, "-report", report, "-allow-empty"}, &out))
+			got, err = os.ReadFile(report)
+			require.NoError(t, err)
+			assert.Contains(t, string(got), `"users": 0`)
+		})
+	}
 }
