@@ -105,10 +105,12 @@ type ImportReport struct {
 
 // RejectedLine is one line an import could not use.
 type RejectedLine struct {
-	Line   int    `json:"line"`            // 1-based line number
-	Field  string `json:"field,omitempty"` // the part of the line at fault, if not all of it
-	Text   string `json:"text"`            // the start of the line
-	Reason string `json:"reason"`          // one of the Reason constants
+	Line  int    `json:"line"`            // 1-based line number
+	Field string `json:"field,omitempty"` // the part of the line at fault, if not all of it
+	Text  string `json:"text"`            // the line, or its first 256 bytes
+	// Len is the line's length in bytes when Text is shortened, else 0.
+	Len    int    `json:"len,omitempty"`
+	Reason string `json:"reason"` // one of the Reason constants
 	// Err is the reader's error, an *idfile.LineError: match its reason
 	// with errors.Is.
 	Err error `json:"-"`
@@ -323,9 +325,11 @@ func (im *importer) reject(le *idfile.LineError) {
 	im.rep.Invalid++
 	im.rep.InvalidByReason[reason]++
 	if len(im.rep.Rejected) < im.maxRejected {
-		im.rep.Rejected = append(im.rep.Rejected, RejectedLine{
-			Line: le.Line, Field: le.Field, Text: le.Text, Reason: reason, Err: le,
-		})
+		rl := RejectedLine{Line: le.Line, Field: le.Field, Text: le.Text, Reason: reason, Err: le}
+		if le.Len > len(le.Text) {
+			rl.Len = le.Len
+		}
+		im.rep.Rejected = append(im.rep.Rejected, rl)
 	}
 }
 

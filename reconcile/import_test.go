@@ -422,6 +422,23 @@ func TestImportEmptyValue(t *testing.T) {
 	require.Equal(t, 1, res.Report.Rejected[0].Line)
 }
 
+// TestImportShortenedLine: a rejected line kept in the report says when its
+// text is only the start of the line, and how long the line was.
+func TestImportShortenedLine(t *testing.T) {
+	w := flowGen(t, 11, 10, reconcile.Rules{})
+	long := "ECID:" + strings.Repeat("7", 300)
+	in := "ECID:123\n" + long + "\n"
+	res, err := reconcile.ImportList(w.g.View(), strings.NewReader(in), idfile.ListOptions{}, reconcile.ImportOptions{})
+	require.NoError(t, err)
+	require.Len(t, res.Report.Rejected, 2)
+	short, cut := res.Report.Rejected[0], res.Report.Rejected[1]
+	assert.Equal(t, "ECID:123", short.Text)
+	assert.Zero(t, short.Len, "a whole line has no length of its own")
+	assert.Len(t, cut.Text, 256)
+	assert.True(t, strings.HasPrefix(long, cut.Text))
+	assert.Equal(t, len(long), cut.Len)
+}
+
 func TestSegmentLines(t *testing.T) {
 	w := flowGen(t, 12, 20, reconcile.Rules{})
 	u := func(p int) string {

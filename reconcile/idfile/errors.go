@@ -48,8 +48,12 @@ type LineError struct {
 	Line   int    // 1-based line number; for a CSV row spanning lines, its first line
 	Offset int64  // byte offset of the start of the line in the input
 	Field  string // the part of the line at fault, if not all of it: a CSV column, an XDM path such as identityMap.ECID[1], an AAM trait token
-	Text   string // the line, cut to its first 256 bytes
-	Err    error  // the reason: a sentinel of this package, or an *idtypes.ParseError
+	Text   string // the line, cut to its first 256 bytes (at a character boundary)
+	// Len is the length of the line in bytes, so Text was shortened when
+	// Len > len(Text). A line over the reader's limit (ErrLineTooLong) is
+	// not read to its end: Len is then the limit.
+	Len int
+	Err error // the reason: a sentinel of this package, or an *idtypes.ParseError
 }
 
 // Error returns a message such as
@@ -71,7 +75,7 @@ func (e *LineError) Unwrap() error { return e.Err }
 
 // lineError builds the error for line l. It copies what it keeps of l.text.
 func lineError(l *line, field string, err error) *LineError {
-	return &LineError{Line: l.n, Offset: l.off, Field: field, Text: cut(l.text), Err: err}
+	return &LineError{Line: l.n, Offset: l.off, Field: field, Text: cut(l.text), Len: len(l.text), Err: err}
 }
 
 // cut returns the first maxText bytes of b as a string, not splitting a
