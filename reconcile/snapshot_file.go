@@ -4,61 +4,33 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"runtime"
+
+	"github.com/idbits/idbits/reconcile/idfile"
 )
 
-// Save writes a snapshot of the graph to the file at path, atomically: it
-// writes a temporary file in the same folder, syncs it to disk, renames it
-// over path and syncs the folder. If anything fails before the rename, the
-// file at path is untouched and the temporary file is removed. The file is
+// Save writes a snapshot of the graph to the file at path by the rules of
+// idfile.WriteFile: a regular file is replaced atomically (a temporary file
+// in the same folder, synced, renamed over path, the folder synced), a
+// symbolic link keeps pointing where it did and its file is replaced, and a
+// device or pipe is written through, never replaced. If anything fails, the
+// file at path is untouched and the temporary file is removed. A new file is
 // readable by its owner only (it holds personal data).
 func (g *Graph) Save(path string) error { return g.save(path, nil) }
 
 // save is Save with a hook that tests use to make writes fail.
-func (g *Graph) save(path string, wrap func(io.Writer) io.Writer) (err error) {
+func (g *Graph) save(path string, wrap func(io.Writer) io.Writer) error {
 	if g.err != nil {
 		return g.err
 	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".*.tmp")
+	_, err := idfile.WriteFile(path, 0o600, func(w io.Writer) error {
+		if wrap != nil {
+			w = wrap(w)
+		}
+		_, err := g.WriteTo(w)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("reconcile: save snapshot: %w", err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	var w io.Writer = f
-	if wrap != nil {
-		w = wrap(f)
-	}
-	if _, err = g.WriteTo(w); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("reconcile: save snapshot: %w", err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("reconcile: save snapshot: %w", err)
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("reconcile: save snapshot: %w", err)
-	}
-	if runtime.GOOS != "windows" {
-		if d, derr := os.Open(dir); derr == nil {
-			derr = d.Sync()
-			d.Close()
-			if derr != nil {
-				return fmt.Errorf("reconcile: save snapshot: the file is in place, but syncing its folder failed: %w", derr)
-			}
-		}
 	}
 	return nil
 }

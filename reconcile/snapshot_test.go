@@ -455,6 +455,33 @@ func TestSaveLoad(t *testing.T) {
 	require.ErrorIs(t, err, os.ErrNotExist)
 }
 
+// TestSaveKeepsLinks: saving through a symbolic link replaces the file it
+// leads to and leaves the link a link; a folder is never replaced.
+func TestSaveKeepsLinks(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("symbolic links need privileges on Windows")
+	}
+	dir := t.TempDir()
+	target := filepath.Join(dir, "graph.idbits")
+	link := filepath.Join(dir, "current")
+	require.NoError(t, os.WriteFile(target, []byte("old"), 0o600))
+	require.NoError(t, os.Symlink("graph.idbits", link))
+
+	g := snapWorld(t, 8, 10)
+	require.NoError(t, g.Save(link))
+	fi, err := os.Lstat(link)
+	require.NoError(t, err)
+	require.Equal(t, os.ModeSymlink, fi.Mode().Type(), "the link is still a link")
+	got, err := reconcile.Load(target)
+	require.NoError(t, err)
+	requireSameGraph(t, g, got)
+
+	require.Error(t, g.Save(dir))
+	fi, err = os.Stat(dir)
+	require.NoError(t, err)
+	require.True(t, fi.IsDir())
+}
+
 func TestSaveFailsLeavingOldFile(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "graph.idbits")
