@@ -62,6 +62,9 @@ import (
 
 const progName = "aamoverlap"
 
+// progressEvery is how many lines read goes between two progress counts.
+const progressEvery = 1 << 16
+
 func main() { cli.Main(progName, run) }
 
 // The built-in outbound file: segments of a synthetic world, written by
@@ -218,7 +221,7 @@ type removedReport struct {
 
 // run is the program: it stages -report and -svg in outs, which cli.Run
 // commits once run has succeeded.
-func run(_ context.Context, args []string, outs *idfile.Outputs, stdout, _ io.Writer) error {
+func run(_ context.Context, args []string, outs *idfile.Outputs, stdout, stderr io.Writer) error {
 	c, err := parseFlags(args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
@@ -227,13 +230,14 @@ func run(_ context.Context, args []string, outs *idfile.Outputs, stdout, _ io.Wr
 		return err
 	}
 	var r io.Reader
+	var size int64 // of the input in bytes, 0 if not known
 	rep := &report{Namespace: c.ns.String()}
 	if c.in == "" {
 		data, err := builtinFile()
 		if err != nil {
 			return err
 		}
-		r = bytes.NewReader(data)
+		r, size = bytes.NewReader(data), int64(len(data))
 		rep.Source = fmt.Sprintf("built-in outbound file (%d people of a synthetic world, seed %d)", worldPeople, worldSeed)
 	} else {
 		f, err := os.Open(c.in)
@@ -242,9 +246,17 @@ func run(_ context.Context, args []string, outs *idfile.Outputs, stdout, _ io.Wr
 		}
 		defer f.Close()
 		r = f
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			size = fi.Size()
+		}
 		rep.Source = c.in
 	}
-	hm, err := read(rep, r, c)
+	var hm *heatmap
+	err = cli.NewProgress(progName, stderr).Time("read", "lines", func(m *cli.Meter) error {
+		var err error
+		hm, err = read(rep, m.Reader(r, size), c, m)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("-in: %w", err)
 	}
@@ -276,7 +288,7 @@ func run(_ context.Context, args []string, outs *idfile.Outputs, stdout, _ io.Wr
 // read reads the outbound file into rep: users get dense ordinals from a
 // dictionary, and each segment is the audience of its users' ordinals. It
 // returns the heatmap to draw if c asks for one.
-func read(rep *report, r io.Reader, c *config) (*heatmap, error) {
+func read(rep *report, r io.Reader, c *config, meter *cli.Meter) (*heatmap, error) {
 	d := reconcile.NewDictionary()
 	type seg struct {
 		b       bitmap.Builder
@@ -297,6 +309,9 @@ func read(rep *report, r io.Reader, c *config) (*heatmap, error) {
 	finish := func() {
 		if cur != 0 {
 			rep.Lines++
+			if rep.Lines%progressEvery == 0 {
+				meter.Done(int64(rep.Lines))
+			}
 			if !curOK {
 				rep.InvalidLines++
 			}
