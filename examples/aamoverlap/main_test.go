@@ -399,6 +399,8 @@ func TestRunSVG(t *testing.T) {
 	}{
 		{"all segments, default floor", nil, []string{"24", "26", "27", "28", "29"}, true},
 		{"chosen, no floor", []string{"-segments", "28,24", "-floor", "0"}, []string{"28", "24"}, false},
+		// 8 of 27's users are in 29: a share printed as "<.1%".
+		{"all segments, no floor", []string{"-floor", "0"}, []string{"24", "26", "27", "28", "29"}, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(dir, "h.svg")

@@ -112,7 +112,7 @@ func (h *heatmap) WriteTo(w io.Writer) (int64, error) {
 				fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s" stroke="#ffffff"><title>%s / %s: %d in both, Jaccard %.3f, %.1f%% of %s in %s</title></rect>`+"\n",
 					x, y, c, c, shade(jac), esc(h.names[i]), esc(h.names[j]), h.m[i][j], jac, 100*share, esc(h.names[i]), esc(h.names[j]))
 				fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="%.1f" text-anchor="middle" dominant-baseline="middle" fill="%s">%s</text>`+"\n",
-					x+c/2, y+c/2, fs, ink(jac), percent(share))
+					x+c/2, y+c/2, fs, ink(jac), esc(percent(share)))
 			}
 		}
 	}
