@@ -10,8 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cespare/xxhash/v2"
-
 	"github.com/idbits/idbits/idtypes"
 )
 
@@ -224,37 +222,6 @@ func BenchmarkHashEmail(b *testing.B) {
 			_ = hex.EncodeToString(sum[:])
 			i++
 		}
-		reportIDs(b)
-	})
-}
-
-func BenchmarkHash(b *testing.B) {
-	in := benchECIDs()
-	ids := make([]idtypes.ID, benchN)
-	for i, s := range in {
-		ids[i] = idtypes.MustParse(idtypes.ECID, s)
-	}
-	b.Run("impl=idbits", func(b *testing.B) {
-		b.ReportAllocs()
-		var sink uint64
-		i := 0
-		for b.Loop() {
-			sink += ids[i%benchN].Hash()
-			i++
-		}
-		_ = sink
-		reportIDs(b)
-	})
-	b.Run("impl=naive", func(b *testing.B) {
-		// The naive key is the "NS:value" text.
-		b.ReportAllocs()
-		var sink uint64
-		i := 0
-		for b.Loop() {
-			sink += xxhash.Sum64String("ECID:" + in[i%benchN])
-			i++
-		}
-		_ = sink
 		reportIDs(b)
 	})
 }

@@ -7,8 +7,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-
-	"github.com/cespare/xxhash/v2"
 )
 
 // ID is one identifier: a namespace and a value in canonical form.
@@ -549,29 +547,4 @@ func errorReason(err error) error {
 		return pe.Err
 	}
 	return err
-}
-
-// Hash returns the xxhash of the binary key of id, without allocating.
-// Equal IDs have equal hashes in every process.
-func (id ID) Hash() uint64 {
-	switch id.ns.kind() {
-	case kindNone:
-		return xxhash.Sum64(nil)
-	case kindHalves, kindUUID:
-		var buf [17]byte
-		buf[0] = byte(id.ns)
-		binary.BigEndian.PutUint64(buf[1:], id.hi)
-		binary.BigEndian.PutUint64(buf[9:], id.lo)
-		return xxhash.Sum64(buf[:])
-	}
-	var buf [128]byte
-	b := id.appendKeyHeader(buf[:0])
-	if len(b)+len(id.s) <= len(buf) {
-		return xxhash.Sum64(append(b, id.s...))
-	}
-	var d xxhash.Digest
-	d.Reset()
-	d.Write(b)
-	d.WriteString(id.s)
-	return d.Sum64()
 }

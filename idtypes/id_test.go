@@ -11,8 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cespare/xxhash/v2"
-
 	"github.com/idbits/idbits/idtypes"
 )
 
@@ -73,9 +71,6 @@ func TestRoundTrips(t *testing.T) {
 		if appended, _ := id.AppendBinary([]byte{0xAA}); !bytes.Equal(appended, append([]byte{0xAA}, key...)) {
 			t.Errorf("%v: AppendBinary = %x, want aa%x", id.Text(), appended, key)
 		}
-		if got, want := id.Hash(), xxhash.Sum64(key); got != want {
-			t.Errorf("%v: Hash() = %#x, want xxhash of the key %#x", id.Text(), got, want)
-		}
 
 		wantLen := map[idtypes.Namespace]int{
 			idtypes.ECID: 17, idtypes.AAMUUID: 17, idtypes.IDFA: 17, idtypes.GAID: 17,
@@ -101,9 +96,6 @@ func TestZeroID(t *testing.T) {
 	}
 	if b, err := id.MarshalBinary(); err != nil || len(b) != 0 {
 		t.Errorf("zero MarshalBinary() = %x, %v; want empty", b, err)
-	}
-	if got, want := id.Hash(), xxhash.Sum64(nil); got != want {
-		t.Errorf("zero Hash() = %#x, want %#x", got, want)
 	}
 	back := idtypes.MustParse(idtypes.CRMID, "x")
 	if err := back.UnmarshalText(nil); err != nil || back != id {
@@ -470,17 +462,6 @@ func TestCompareKeys(t *testing.T) {
 	}
 }
 
-func TestHashAllKinds(t *testing.T) {
-	seen := make(map[uint64]idtypes.ID)
-	for _, id := range sampleIDs(t) {
-		h := id.Hash()
-		if other, ok := seen[h]; ok && other != id {
-			t.Errorf("%v and %v hash to %#x", id.Text(), other.Text(), h)
-		}
-		seen[h] = id
-	}
-}
-
 func TestAllocs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("allocation counts are checked in full runs")
@@ -490,7 +471,6 @@ func TestAllocs(t *testing.T) {
 	buf := make([]byte, 0, 64)
 	ecid := idtypes.MustParse(idtypes.ECID, in)
 	gaid := idtypes.MustParse(idtypes.GAID, "38400000-8cf0-11bd-b23e-10b96e40000d")
-	crm := idtypes.MustParse(idtypes.CRMID, strings.Repeat("x", 1000))
 	long := idtypes.MustParse(mustDeclare(t, "test-allocs"), strings.Repeat("y", 1000))
 	ecidKey, _ := ecid.MarshalBinary()
 	customKey, _ := long.MarshalBinary()
@@ -511,9 +491,6 @@ func TestAllocs(t *testing.T) {
 		{"AppendValue(GAID)", func() { buf = gaid.AppendValue(buf[:0]) }, 0},
 		{"String(ECID)", func() { _ = ecid.String() }, 1},
 		{"Text(ECID)", func() { _ = ecid.Text() }, 1},
-		{"Hash(ECID)", func() { _ = ecid.Hash() }, 0},
-		{"Hash(CRMID)", func() { _ = crm.Hash() }, 0},
-		{"Hash(custom)", func() { _ = long.Hash() }, 0},
 		{"Compare", func() { _ = ecid.Compare(gaid) }, 0},
 		{"CompareKeys", func() { _ = idtypes.CompareKeys(ecidKey, customKey) }, 0},
 		{"KeyCode(ECID)", func() { _, _ = idtypes.KeyCode(ecidKey) }, 0},

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"errors"
+	"github.com/cespare/xxhash/v2"
 	"io"
 	"math/rand/v2"
 	"sync"
@@ -420,7 +421,7 @@ func TestDictionaryConcurrent(t *testing.T) {
 }
 
 // TestDictionaryFloodResistance crafts thousands of ECIDs whose unseeded
-// hash (idtypes.ID.Hash, xxhash with seed 0) agrees in the bits that choose
+// hash (xxhash of the binary key, seed 0) agrees in the bits that choose
 // the shard and the home slot, and counts probe lengths: under seed 0 they
 // pile into one cluster, under a dictionary's random seed they spread out.
 // Nothing is timed.
@@ -433,7 +434,8 @@ func TestDictionaryFloodResistance(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		h := id.Hash()
+		key, _ := id.MarshalBinary()
+		h := xxhash.Sum64(key)
 		sig := h>>58<<bits | h>>(32-bits)&(1<<bits-1) // shard, then the tag's top bits
 		if len(ids) == 0 {
 			want = sig
