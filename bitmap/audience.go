@@ -15,10 +15,12 @@ func init() { audienceid.Register(func(a Audience) *roaring.Bitmap { return a.bm
 
 // Audience is an immutable set of uint32 ordinals. The zero Audience is
 // empty. Audiences are small values that share their members when copied,
-// so copy them freely; compare their members with [Audience.Equal] (==
-// compares identity, not members). Any number of goroutines may read the
-// same Audience at once.
+// so copy them freely; compare their members with [Audience.Equal]. They are
+// not comparable with == (which could only compare identity) and cannot be
+// map keys. Any number of goroutines may read the same Audience at once.
 type Audience struct {
+	_ [0]func() // not comparable: == would compare identity, not members
+
 	// bm holds the members; nil if and only if the audience is empty. It is
 	// never mutated once it is in an Audience, and never has roaring's
 	// copy-on-write mode enabled.
