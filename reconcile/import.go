@@ -6,6 +6,7 @@ import (
 	"io"
 	"iter"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/idbits/idbits/bitmap"
@@ -22,21 +23,52 @@ const DefaultMaxRejected = 100
 // together (ImportOptions.Register is not the graph of the view).
 var ErrForeignView = errors.New("reconcile: view of another graph")
 
-// Reasons a line is rejected, as ImportReport.Invalid counts them and
-// RejectedLine.Reason names them.
+// Reason says why an import rejected a line, as ImportReport.InvalidByReason
+// counts them and RejectedLine.Reason names them. The zero Reason is not
+// valid. Its text form (String, MarshalText) is a short snake_case word, so
+// reports in JSON key their counts by it.
+type Reason uint8
+
+// Reasons a line is rejected.
 const (
-	ReasonBlocked     = "blocked"       // a blocked value: blank, "null", "anonymous", ... (idtypes.ErrBlocked)
-	ReasonSyntax      = "syntax"        // idtypes.ErrSyntax
-	ReasonRange       = "range"         // idtypes.ErrRange
-	ReasonTooLong     = "too_long"      // idtypes.ErrTooLong
-	ReasonNamespace   = "namespace"     // idtypes.ErrNamespace: an unknown namespace code
-	ReasonLineTooLong = "line_too_long" // idfile.ErrLineTooLong
-	ReasonFormat      = "format"        // idfile.ErrFormat
-	ReasonQuote       = "quote"         // idfile.ErrQuote
-	ReasonTimestamp   = "timestamp"     // idfile.ErrTimestamp
-	ReasonEmpty       = "empty"         // a value without an identifier (the zero ID) and no error
-	ReasonOther       = "other"         // any other *idfile.LineError
+	ReasonBlocked     Reason = 1 + iota // a blocked value: blank, "null", "anonymous", a placeholder, ... (idtypes.ErrBlocked)
+	ReasonSyntax                        // idtypes.ErrSyntax
+	ReasonRange                         // idtypes.ErrRange
+	ReasonTooLong                       // idtypes.ErrTooLong
+	ReasonNamespace                     // idtypes.ErrNamespace: an unknown namespace code
+	ReasonLineTooLong                   // idfile.ErrLineTooLong
+	ReasonFormat                        // idfile.ErrFormat
+	ReasonQuote                         // idfile.ErrQuote
+	ReasonTimestamp                     // idfile.ErrTimestamp
+	ReasonEmpty                         // a value without an identifier (the zero ID) and no error
+	ReasonOther                         // any other *idfile.LineError
 )
+
+var reasonText = [...]string{
+	ReasonBlocked:     "blocked",
+	ReasonSyntax:      "syntax",
+	ReasonRange:       "range",
+	ReasonTooLong:     "too_long",
+	ReasonNamespace:   "namespace",
+	ReasonLineTooLong: "line_too_long",
+	ReasonFormat:      "format",
+	ReasonQuote:       "quote",
+	ReasonTimestamp:   "timestamp",
+	ReasonEmpty:       "empty",
+	ReasonOther:       "other",
+}
+
+// String returns the reason's word ("blocked", "syntax", "too_long", ...),
+// or "Reason(N)" for a value that is not one of the constants.
+func (r Reason) String() string {
+	if int(r) < len(reasonText) && reasonText[r] != "" {
+		return reasonText[r]
+	}
+	return "Reason(" + strconv.Itoa(int(r)) + ")"
+}
+
+// MarshalText returns String's text.
+func (r Reason) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
 
 // ImportOptions configure Import. The zero value counts unknown identifiers,
 // keeps DefaultMaxRejected rejected lines and reports no progress.
@@ -79,7 +111,7 @@ type ImportReport struct {
 	// IDFA or GAID) included; InvalidByReason splits them by reason (the
 	// Reason constants: ReasonBlocked for blocked values).
 	Invalid         int            `json:"invalid"`
-	InvalidByReason map[string]int `json:"invalid_by_reason"`
+	InvalidByReason map[Reason]int `json:"invalid_by_reason"`
 	// Duplicates counts the identifiers met again after their first line.
 	Duplicates int `json:"duplicates"`
 	// Unknown counts the distinct identifiers in no profile of the view.
@@ -110,7 +142,7 @@ type RejectedLine struct {
 	Text  string `json:"text"`            // the line, or its first 256 bytes
 	// Len is the line's length in bytes when Text is shortened, else 0.
 	Len    int    `json:"len,omitempty"`
-	Reason string `json:"reason"` // one of the Reason constants
+	Reason Reason `json:"reason"` // one of the Reason constants
 	// Err is the reader's error, an *idfile.LineError: match its reason
 	// with errors.Is.
 	Err error `json:"-"`
@@ -300,7 +332,7 @@ type lookupStage struct {
 }
 
 func newImportReport() ImportReport {
-	return ImportReport{InvalidByReason: map[string]int{}, Rejected: []RejectedLine{}}
+	return ImportReport{InvalidByReason: map[Reason]int{}, Rejected: []RejectedLine{}}
 }
 
 func newImporter(v *View, opts ImportOptions) *importer {
@@ -334,7 +366,7 @@ func (im *importer) reject(le *idfile.LineError) {
 }
 
 // rejectReason names the reason of a rejected line.
-func rejectReason(err error) string {
+func rejectReason(err error) Reason {
 	switch {
 	case errors.Is(err, idtypes.ErrBlocked):
 		return ReasonBlocked

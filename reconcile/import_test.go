@@ -24,8 +24,8 @@ import (
 // line the reader must reject, the reason the model expects.
 type importLine struct {
 	text   string
-	reason string // a reconcile.Reason constant for a rejected line; "" for an identifier or a line readers skip
-	skip   bool   // blank or comment: not a data line
+	reason reconcile.Reason // for a rejected line; zero for an identifier or a line readers skip
+	skip   bool             // blank or comment: not a data line
 }
 
 // badLines are malformed and blocked lines of every kind, with the reason.
@@ -99,7 +99,7 @@ func importText(ls []importLine) string {
 // lines' errors) and the components the audience must cover.
 func importModel(tb testing.TB, m *flowModel, ls []importLine, maxRejected int) (reconcile.ImportReport, map[idtypes.ID]bool, []idtypes.ID) {
 	tb.Helper()
-	rep := reconcile.ImportReport{InvalidByReason: map[string]int{}, Rejected: []reconcile.RejectedLine{}}
+	rep := reconcile.ImportReport{InvalidByReason: map[reconcile.Reason]int{}, Rejected: []reconcile.RejectedLine{}}
 	seen := map[idtypes.ID]bool{}
 	want := map[idtypes.ID]bool{}
 	var unknown []idtypes.ID
@@ -108,7 +108,7 @@ func importModel(tb testing.TB, m *flowModel, ls []importLine, maxRejected int) 
 			continue
 		}
 		rep.Lines++
-		if l.reason != "" {
+		if l.reason != 0 {
 			rep.Invalid++
 			rep.InvalidByReason[l.reason]++
 			if len(rep.Rejected) < maxRejected {
@@ -259,7 +259,7 @@ func TestImportRegister(t *testing.T) {
 	// there too.
 	all, matched := map[idtypes.ID]bool{}, map[idtypes.ID]bool{}
 	for _, l := range ls {
-		if l.reason != "" || l.skip {
+		if l.reason != 0 || l.skip {
 			continue
 		}
 		id, err := idtypes.ParseText(l.text)
@@ -394,7 +394,7 @@ func TestImportCSV(t *testing.T) {
 	require.NoError(t, err)
 	rep := res.Report
 	assert.Equal(t, 6, rep.Lines)
-	assert.Equal(t, map[string]int{reconcile.ReasonQuote: 1, reconcile.ReasonFormat: 1, reconcile.ReasonSyntax: 1, reconcile.ReasonBlocked: 1}, rep.InvalidByReason)
+	assert.Equal(t, map[reconcile.Reason]int{reconcile.ReasonQuote: 1, reconcile.ReasonFormat: 1, reconcile.ReasonSyntax: 1, reconcile.ReasonBlocked: 1}, rep.InvalidByReason)
 	assert.Equal(t, 4, rep.Invalid, "blocked values are invalid")
 	assert.Equal(t, 2, rep.MatchedIdentities)
 	var lines []int
@@ -417,7 +417,7 @@ func TestImportEmptyValue(t *testing.T) {
 	}
 	res, err := reconcile.Import(w.g.View(), lines, reconcile.ImportOptions{})
 	require.NoError(t, err)
-	require.Equal(t, map[string]int{reconcile.ReasonEmpty: 1}, res.Report.InvalidByReason)
+	require.Equal(t, map[reconcile.Reason]int{reconcile.ReasonEmpty: 1}, res.Report.InvalidByReason)
 	require.Equal(t, 1, res.Report.MatchedIdentities)
 	require.Equal(t, 1, res.Report.Rejected[0].Line)
 }
@@ -532,4 +532,19 @@ func TestImportAllocsPerLine(t *testing.T) {
 	perLine := (long - short) / 80000
 	t.Logf("allocations: %.0f for 20000 lines, %.0f for 100000: %.4f per line", short, long, perLine)
 	require.Less(t, perLine, 0.05)
+}
+
+func TestReasonText(t *testing.T) {
+	for r, want := range map[reconcile.Reason]string{
+		reconcile.ReasonBlocked: "blocked", reconcile.ReasonTooLong: "too_long",
+		reconcile.ReasonOther: "other", 0: "Reason(0)", 99: "Reason(99)",
+	} {
+		assert.Equal(t, want, r.String())
+		text, err := r.MarshalText()
+		require.NoError(t, err)
+		assert.Equal(t, want, string(text))
+	}
+	b, err := json.Marshal(map[reconcile.Reason]int{reconcile.ReasonSyntax: 2})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"syntax": 2}`, string(b))
 }

@@ -118,7 +118,7 @@ func printReport(w io.Writer, rep *report) error {
 		row("data lines", count(r.Lines), "")
 		row("invalid", count(r.Invalid), pct(r.Invalid, r.Lines))
 		for _, reason := range sortedReasons(r.InvalidByReason) {
-			row("  "+reason, count(r.InvalidByReason[reason]), "")
+			row("  "+reason.String(), count(r.InvalidByReason[reason]), "")
 		}
 		row("duplicates", count(r.Duplicates), pct(r.Duplicates, r.Lines))
 		row("unknown (in no profile)", count(r.Unknown), pct(r.Unknown, r.Lines))
@@ -188,10 +188,10 @@ func pct(part, whole int) string {
 }
 
 // sortedReasons returns the reasons of m, most frequent first.
-func sortedReasons(m map[string]int) []string {
+func sortedReasons(m map[reconcile.Reason]int) []reconcile.Reason {
 	rs := slices.Collect(maps.Keys(m))
-	slices.SortFunc(rs, func(a, b string) int {
-		return cmp.Or(cmp.Compare(m[b], m[a]), cmp.Compare(a, b))
+	slices.SortFunc(rs, func(a, b reconcile.Reason) int {
+		return cmp.Or(cmp.Compare(m[b], m[a]), cmp.Compare(a.String(), b.String()))
 	})
 	return rs
 }

@@ -132,7 +132,7 @@ func TestReportMatchesLibrary(t *testing.T) {
 // The printed report's examples come from the library's rejected lines.
 func TestPrintReportExamples(t *testing.T) {
 	rep := &report{Segment: importReport{Source: "s.txt", ImportReport: reconcile.ImportReport{
-		Lines: 1, Invalid: 1, InvalidByReason: map[string]int{reconcile.ReasonBlocked: 1},
+		Lines: 1, Invalid: 1, InvalidByReason: map[reconcile.Reason]int{reconcile.ReasonBlocked: 1},
 		Rejected: []reconcile.RejectedLine{{Line: 1, Reason: reconcile.ReasonBlocked, Err: &idfile.LineError{Line: 1, Err: io.ErrUnexpectedEOF}}},
 	}}}
 	var b strings.Builder
