@@ -32,7 +32,7 @@ func ExampleDictionary() {
 
 	// Keep only the ECIDs of an audience.
 	audience := bitmap.Of(ords...)
-	fmt.Println(bitmap.And(audience, d.Namespace(idtypes.ECID)).AppendTo(nil))
+	fmt.Println(bitmap.And(audience, d.Ordinals(idtypes.ECID)).AppendTo(nil))
 	// Output:
 	// ordinals: [0 1 2]
 	// 1 CRMID:CRM-1001 CRMID

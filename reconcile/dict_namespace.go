@@ -29,8 +29,8 @@ func (n *namespaces) erased(ord uint32) {
 	n.mu.Unlock()
 }
 
-// Namespace returns the live (not erased) ordinals of namespace ns, so that
-// "only the ECIDs of this audience" is bitmap.And(a, d.Namespace(idtypes.ECID)).
+// Ordinals returns the live (not erased) ordinals of namespace ns, so that
+// "only the ECIDs of this audience" is bitmap.And(a, d.Ordinals(idtypes.ECID)).
 //
 // The audiences are built lazily and cached: a call first brings every
 // namespace's audience up to date with the adds and erasures since the last
@@ -38,7 +38,7 @@ func (n *namespaces) erased(ord uint32) {
 // while it runs); a call with nothing new returns the cached audience without
 // copying. Ordinals whose add is still in progress join on a later call.
 // Calls are serialized by a lock and are safe alongside every other method.
-func (d *Dictionary) Namespace(ns idtypes.Namespace) bitmap.Audience {
+func (d *Dictionary) Ordinals(ns idtypes.Namespace) bitmap.Audience {
 	n := &d.ns
 	n.mu.Lock()
 	defer n.mu.Unlock()

@@ -80,7 +80,7 @@ func TestDictionaryZeroValue(t *testing.T) {
 	_, ok := d.ID(0)
 	assert.False(t, ok, "ID on an empty dictionary")
 	assert.Equal(t, 0, d.Len())
-	assert.True(t, d.Namespace(idtypes.ECID).IsEmpty(), "Namespace on an empty dictionary")
+	assert.True(t, d.Ordinals(idtypes.ECID).IsEmpty(), "Ordinals on an empty dictionary")
 	id := mustID(t, idtypes.CRMID, "c1")
 	ord, err := d.Add(id)
 	require.NoError(t, err)
@@ -286,7 +286,7 @@ func TestDictionaryModel(t *testing.T) {
 						want = append(want, uint32(ord))
 					}
 				}
-				require.Equal(t, want, d.Namespace(ns).AppendTo(nil), "Namespace(%v)", ns)
+				require.Equal(t, want, d.Ordinals(ns).AppendTo(nil), "Ordinals(%v)", ns)
 			}
 			require.Equal(t, len(byOrd), d.Len())
 		}
@@ -298,10 +298,10 @@ func TestDictionaryNamespace(t *testing.T) {
 	ids := mixedIDs(4000, 6)
 	ords := make([]uint32, len(ids))
 	require.NoError(t, d.AddMany(ids[:3000], ords))
-	assert.True(t, d.Namespace(idtypes.IDFA).IsEmpty(), "no IDFAs")
-	ecids := d.Namespace(idtypes.ECID)
+	assert.True(t, d.Ordinals(idtypes.IDFA).IsEmpty(), "no IDFAs")
+	ecids := d.Ordinals(idtypes.ECID)
 	assert.Equal(t, uint64(1500), ecids.Len())
-	assert.True(t, ecids.Equal(d.Namespace(idtypes.ECID)), "cached")
+	assert.True(t, ecids.Equal(d.Ordinals(idtypes.ECID)), "cached")
 
 	// Adds and erasures after a call show up in the next one; the audience
 	// handed out before stays as it was.
@@ -315,13 +315,13 @@ func TestDictionaryNamespace(t *testing.T) {
 		}
 	}
 	assert.Equal(t, uint64(1500), ecids.Len())
-	now := d.Namespace(idtypes.ECID)
+	now := d.Ordinals(idtypes.ECID)
 	assert.Equal(t, uint64(1999), now.Len())
 	assert.False(t, now.Contains(erasedECID))
 
 	var all []bitmap.Audience
 	for _, ns := range []idtypes.Namespace{idtypes.ECID, idtypes.CRMID, idtypes.EmailSHA256} {
-		a := d.Namespace(ns)
+		a := d.Ordinals(ns)
 		for ord := range a.All() {
 			require.Equal(t, ns, d.NamespaceOf(ord))
 		}
@@ -378,7 +378,7 @@ func TestDictionaryConcurrent(t *testing.T) {
 				case r == 0 && i%500 == 0 && d.Len() > 0:
 					d.Erase(uint32(rng.IntN(d.Len())))
 				case r == 1 && i%200 == 0:
-					for ord := range d.Namespace(idtypes.CRMID).All() {
+					for ord := range d.Ordinals(idtypes.CRMID).All() {
 						assert.Equal(t, idtypes.CRMID, d.NamespaceOf(ord))
 					}
 				case r == 2 && i%100 == 0:

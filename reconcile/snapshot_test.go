@@ -100,7 +100,7 @@ func TestSnapshotErasedStayErased(t *testing.T) {
 	for _, rec := range snapRecords(got) {
 		require.NotContains(t, rec.Ords, annMail)
 	}
-	require.False(t, d.Namespace(idtypes.Email).Contains(annMail))
+	require.False(t, d.Ordinals(idtypes.Email).Contains(annMail))
 
 	// Linking an old record again: the erased ordinal stays erased and is
 	// never handed out again; the other identifiers link as before, and the
@@ -592,7 +592,7 @@ func TestSnapshotCorruptDeclaresNothing(t *testing.T) {
 	require.NoError(t, err)
 	ns, err := idtypes.ParseNamespace(code)
 	require.NoError(t, err, "a good snapshot declares its namespaces")
-	require.Positive(t, g.Dictionary().Namespace(ns).Len())
+	require.Positive(t, g.Dictionary().Ordinals(ns).Len())
 	require.Contains(t, g.Rules().Unique, ns)
 	id := idtypes.MustParse(ns, "L1")
 	o, ok := g.Dictionary().Lookup(id)
@@ -840,7 +840,7 @@ func TestSnapshotDeclaresOnlyUsed(t *testing.T) {
 	require.NoError(t, err)
 	ns, err := idtypes.ParseNamespace(code)
 	require.NoError(t, err)
-	require.Positive(t, g.Dictionary().Namespace(ns).Len())
+	require.Positive(t, g.Dictionary().Ordinals(ns).Len())
 	_, err = idtypes.ParseNamespace(unused)
 	require.ErrorIs(t, err, idtypes.ErrNamespace, "the unused %s was declared", unused)
 }
