@@ -20,7 +20,7 @@ var (
 	// MaxAudienceName bytes or not UTF-8.
 	ErrAudienceName = errors.New("reconcile: invalid audience name")
 	// ErrNotProfile: an audience given as profiles holds an ordinal that is
-	// not a profile key of its view.
+	// not a profile of its view.
 	ErrNotProfile = errors.New("reconcile: not a profile of the view")
 )
 
@@ -35,7 +35,8 @@ const MaxAudienceName = 1024
 // An audience is kept as the identities that qualify: Put takes a set of
 // profiles and keeps every member those profiles had in the view it was
 // built under. Get maps each identity still in the graph to its current
-// profile (View.Project). So after a merge the merged profile is in the
+// profile (View.ProfilesOf). Since it keeps identities, not profile numbers,
+// an audience survives a snapshot, which numbers the profiles afresh. So after a merge the merged profile is in the
 // audience if any part of it was; after a split every part holding a
 // qualifying identity is; an identity that moves to another profile (a
 // shared device under the linking rules) takes the audience there;
@@ -109,7 +110,7 @@ func quoteName(s string) string {
 	return q[:len(q)-1] + "…\" (" + strconv.Itoa(len(s)) + " bytes, shortened)"
 }
 
-// Put keeps audience a, a set of profiles (key ordinals) of view under,
+// Put keeps audience a, a set of profiles (numbers) of view under,
 // under name, replacing any audience of that name. A nil under means the
 // graph's current view. It keeps the identities of those profiles in under,
 // erased ones left out, so it costs time in proportion to them.
@@ -138,14 +139,14 @@ func (c *Catalog) Put(name string, a bitmap.Audience, under *View) error {
 }
 
 // identitiesOf returns the live members of the profiles of a in v, failing
-// with ErrNotProfile if a member of a is not a profile key of v.
+// with ErrNotProfile if a member of a is not a profile of v.
 func (v *View) identitiesOf(a bitmap.Audience) (bitmap.Audience, error) {
 	var b bitmap.Builder
 	buf := make([]uint32, 0, 4096)
 	out := make([]uint32, 0, 4096)
 	for batch := range a.Batches(buf) {
 		for _, p := range batch {
-			if v.rv.Key(p) != p {
+			if !v.rv.Live(p) {
 				return bitmap.Audience{}, fmt.Errorf("%w: %d", ErrNotProfile, p)
 			}
 			for m := range v.MemberOrds(Profile(p)) {
@@ -161,7 +162,7 @@ func (v *View) identitiesOf(a bitmap.Audience) (bitmap.Audience, error) {
 	return b.Audience(), nil
 }
 
-// Get returns audience name as profiles (key ordinals) of the graph's current
+// Get returns audience name as profiles (numbers) of the graph's current
 // view, which it returns too, and false if there is no such audience. The
 // projection is cached until the view changes.
 func (c *Catalog) Get(name string) (bitmap.Audience, *View, bool) {
@@ -179,7 +180,7 @@ func (c *Catalog) Get(name string) (bitmap.Audience, *View, bool) {
 		return a, v, true
 	}
 	c.st.mu.Unlock()
-	a := v.Project(e.ids)
+	a := v.ProfilesOf(e.ids)
 	c.st.mu.Lock()
 	e.view, e.proj = v, a
 	c.st.mu.Unlock()
@@ -249,7 +250,7 @@ type EraseReport struct {
 	// are its profiles. Its Members yields their identifiers that are left.
 	Before *View
 	// Exited holds, for each audience of the catalog that lost profiles,
-	// those profiles (keys under Before): the profiles of the audience none
+	// those profiles (numbers under Before): the profiles of the audience none
 	// of whose qualifying identities is left. Send them as suppressions.
 	// Audiences that lost none are not in the map.
 	Exited map[string]bitmap.Audience

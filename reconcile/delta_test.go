@@ -18,7 +18,7 @@ import (
 func TestDiff(t *testing.T) {
 	ch := newChurn(t, 50)
 	v := ch.w.g.View()
-	prev, cur := ch.modelProject(t, ch.old), ch.modelProject(t, ch.mid)
+	prev, cur := ch.modelProject(t, ch.old, ch.v1), ch.modelProject(t, ch.mid, ch.v2)
 	entered := modelJoin(reconcile.JoinAndNot, cur, prev)
 	exited := modelJoin(reconcile.JoinAndNot, prev, cur)
 	require.NotEmpty(t, entered)

@@ -38,12 +38,44 @@
 // and Simulate says what records would change without changing the graph.
 //
 // Graph.View returns an immutable View: identity ordinal to profile, and
-// profile to members. A Profile is the ordinal of its key, the member of
-// highest priority, so a profile audience is a bitmap.Audience of key
-// ordinals; View.Project carries an audience built under an older view onto a
-// newer one, merges and splits included. A new view re-resolves only the
-// components touched since the previous one and shares the rest of its pages
-// with it.
+// profile to members. A new view re-resolves only the components touched
+// since the previous one and shares the rest of its pages with it.
+//
+// # Profile numbers
+//
+// A Profile is a number, and a profile audience a bitmap.Audience of
+// numbers. View.Key gives a profile's key, its member of highest priority.
+// Numbers are dense and stable:
+//
+//   - A graph resolved in one go (its first view, or a graph loaded from a
+//     snapshot) numbers its profiles 0..P-1 in the order of their keys'
+//     ordinals. That numbering depends on the dictionary, the records and
+//     the rules alone.
+//   - A later view keeps the number of every profile whose key is the key
+//     of a profile of the view before, however its members changed, and
+//     numbers the other profiles from View.Numbers() up. So an audience
+//     stays valid while unrelated links arrive, and numbers depend on how
+//     records were batched into views: two graphs with the same profiles may
+//     number them differently, so compare profiles across graphs by key.
+//   - A number dies when its profile merges into another, or its key moves
+//     to another profile (a CRM ID joins an anonymous profile, a shared
+//     device's newest login wins) or is erased, and the graph never hands it
+//     to another profile. View.Project maps an audience made under any view
+//     of the graph onto another view through the key each number had: a
+//     merged profile becomes the one it merged into, a profile whose key
+//     moved follows its key, and one whose key was erased drops out.
+//     View.ProfilesOf maps identity ordinals to their profiles.
+//   - Dead numbers leave holes: View.Numbers() - View.Len() of them, one per
+//     profile merged away (j-1 for a merge of j profiles) or re-keyed since
+//     the graph was resolved in one go. A graph where no profile merges or
+//     changes key has none. An audience of a tenth of the profiles takes
+//     about 10 * Numbers() / Len() bits per member as a portable bitmap
+//     once the profiles are many, so holes below a tenth of the numbers
+//     keep it under 11 bits.
+//   - A snapshot stores no profiles: loading resolves the records in one go,
+//     so a loaded graph has the same profiles with the same keys, numbered
+//     afresh. Audiences that must outlive the process go in the Catalog,
+//     which keeps identity ordinals and is unaffected.
 //
 // Graph.Erase (right to erasure) tombstones identifiers, drops them from every
 // record and re-resolves the profiles they were in; EraseCascade also reports,

@@ -11,7 +11,7 @@ import (
 // the components that held them (a profile may split into several) and
 // resolves them again.
 //
-// It returns the profiles that changed, as keys under the view just before
+// It returns the profiles that changed, as numbers under the view just before
 // the erasure (which includes every record linked before the call), sorted:
 // every profile that held an erased identifier, and every other profile
 // whose members or key changed because a join the rules had cut is no longer

@@ -240,7 +240,7 @@ func (ex *exporter) count(a bitmap.Audience) ExportReport {
 	buf := make([]uint32, 4096)
 	for batch := range a.Batches(buf) {
 		for _, p := range batch {
-			if v.rv.Key(p) != p {
+			if !v.rv.Live(p) {
 				rep.NotInView++
 				continue
 			}
@@ -333,7 +333,7 @@ func (ex *exporter) members(p uint32, ms []member) []member {
 // accepted members, or with ex.one those of its best rank.
 func (ex *exporter) collect(p uint32, ms []member) []member {
 	v := ex.v
-	if v.rv.Key(p) != p {
+	if !v.rv.Live(p) {
 		return ms
 	}
 	n := len(ms)

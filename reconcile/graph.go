@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/idbits/idbits/bitmap"
@@ -123,6 +124,10 @@ type Graph struct {
 	view *View
 	tmp  map[uint32]idtypes.ID // Simulate's identifiers new to the dictionary
 
+	// latest is view.rv, readable without mu: View.Project reads the keys
+	// of numbers newer than its view there.
+	latest atomic.Pointer[resolve.View]
+
 	cat *catalogState // named audiences; see Catalog
 
 	// erasures counts the dictionary's erasures the graph knows of: those
@@ -138,7 +143,8 @@ func NewGraph(rules Rules) *Graph { return newGraph(NewDictionary(), rules) }
 func newGraph(d *Dictionary, rules Rules) *Graph {
 	g := &Graph{dict: d, err: rules.Validate(), rs: newRuleSet(rules), cat: newCatalogState(), erasures: d.erasures.Load()}
 	g.rg = resolve.New(g.rs.resolveRules(g.compareOrd))
-	g.view = &View{rv: g.rg.View(), dict: d}
+	g.view = &View{rv: g.rg.View(), dict: d, g: g}
+	g.latest.Store(g.view.rv)
 	return g
 }
 
@@ -695,13 +701,18 @@ func (g *Graph) refresh() (*View, resolve.Delta) {
 	if rv == g.view.rv {
 		return g.view, d
 	}
+	// The live numbers: the old ones but those that died, and the born
+	// ones, a range at the top.
 	profiles := g.view.profiles
-	if len(d.Removed) > 0 {
-		profiles = bitmap.AndNot(profiles, bitmap.Of(d.Removed...))
+	if len(d.Died) > 0 {
+		profiles = bitmap.AndNot(profiles, bitmap.Of(d.Died...))
 	}
-	if len(d.Added) > 0 {
-		profiles = bitmap.Or(profiles, bitmap.Of(d.Added...))
+	if len(d.Born) > 0 {
+		var born bitmap.Builder
+		born.AddRange(d.Born[0], d.Born[len(d.Born)-1]+1)
+		profiles = bitmap.Or(profiles, born.Audience())
 	}
-	g.view = &View{rv: rv, dict: g.dict, profiles: profiles, erasures: stamp}
+	g.view = &View{rv: rv, dict: g.dict, g: g, profiles: profiles, erasures: stamp}
+	g.latest.Store(rv)
 	return g.view, d
 }

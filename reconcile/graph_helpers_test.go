@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idbits/idbits/bitmap"
 	"github.com/idbits/idbits/idtypes"
+	"github.com/stretchr/testify/require"
 )
 
 // t0 is the base time of test records; at(n) is n minutes later.
@@ -188,4 +190,40 @@ func newRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x5eed)
 func sortIDs(ids []idtypes.ID) []idtypes.ID {
 	slices.SortFunc(ids, idtypes.ID.Compare)
 	return ids
+}
+
+// profileKeys returns the key identifiers, as text and sorted, of the
+// profiles of v in a: how tests compare audiences of two graphs, or of views
+// that numbered their profiles differently. A member of a that is not a
+// profile of v shows as "-".
+func profileKeys(v *View, a bitmap.Audience) []string {
+	out := []string{}
+	for p := range a.All() {
+		if k := v.Key(Profile(p)); k.IsValid() {
+			out = append(out, k.Text())
+		} else {
+			out = append(out, "-")
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// requireDenseNumbers checks that v numbers its profiles 0..Len()-1 in the
+// order of their keys' ordinals, as a graph resolved in one go does.
+func requireDenseNumbers(t testing.TB, v *View) {
+	t.Helper()
+	require.Equal(t, v.Len(), v.Numbers(), "no hole")
+	require.Equal(t, uint64(v.Len()), v.Profiles().Len())
+	prev := -1
+	for p := range v.Profiles().All() {
+		o, ok := v.dict.Lookup(v.Key(Profile(p)))
+		require.True(t, ok)
+		require.Less(t, prev, int(o), "profile %d: numbers follow key ordinals", p)
+		prev = int(o)
+	}
+	if v.Len() > 0 {
+		last, _ := v.Profiles().Max()
+		require.Equal(t, uint32(v.Len()-1), last)
+	}
 }

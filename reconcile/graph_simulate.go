@@ -43,7 +43,7 @@ type SimulatedProfile struct {
 	Key     idtypes.ID
 	Members []idtypes.ID // the key first
 	// Before lists the profiles of the current view that held its members
-	// (none if all are new), sorted by ordinal.
+	// (none if all are new), sorted by number.
 	Before []Profile
 }
 

@@ -151,7 +151,7 @@ type RejectedLine struct {
 // Imported is the result of an import.
 type Imported struct {
 	// Audience holds the profiles of the identifiers imported, as profile
-	// key ordinals under View.
+	// numbers under View.
 	Audience bitmap.Audience
 	// View is the view Audience is in: the view given to Import or, when
 	// ImportOptions.Register registered identifiers, the graph's view taken
@@ -480,9 +480,9 @@ func (lk *lookupStage) flush(batch []idtypes.ID) {
 func (lk *lookupStage) resolve() {
 	v := lk.v
 	for o := range lk.seen.all() {
-		// LookupMany found o, so it was not erased: its profile is its key
-		// in v, without the erasure check of View.ProfileOf.
-		p := v.rv.Key(o)
+		// LookupMany found o, so it was not erased: its profile is its
+		// number in v, without the erasure check of View.ProfileOf.
+		p := v.rv.Profile(o)
 		if p == resolve.None {
 			// Known to the dictionary but in no profile of v: linked
 			// after v was taken, or added to the dictionary only.
@@ -549,9 +549,9 @@ func (im *importer) finish() (Imported, error) {
 			rep.Registered++
 		}
 	}
-	matched := nv.Project(lk.matched.audience())
+	matched := nv.ProfilesOf(lk.matched.audience())
 	rep.MatchedProfiles = int(matched.Len())
-	out := bitmap.Or(matched, nv.Project(reg.Audience()))
+	out := bitmap.Or(matched, nv.ProfilesOf(reg.Audience()))
 	nv.remember(out)
 	return Imported{View: nv, Audience: out, Report: rep}, nil
 }

@@ -154,7 +154,7 @@ func joinInputs(v *View, op JoinOp, as []bitmap.Audience) ([]bitmap.Audience, Jo
 func project(v *View, a bitmap.Audience) bitmap.Audience {
 	if !v.isKnown(a) {
 		if bitmap.AndNotLen(a, v.profiles) != 0 {
-			return v.projectMembers(a)
+			return v.projectProfiles(a)
 		}
 		v.remember(a)
 	}
@@ -162,8 +162,8 @@ func project(v *View, a bitmap.Audience) bitmap.Audience {
 		return a
 	}
 	for m := range a.All() {
-		if v.rv.Key(m) != m || v.dict.Erased(m) {
-			return v.projectMembers(a)
+		if !v.rv.Live(m) || v.dict.Erased(v.rv.Key(m)) {
+			return v.projectProfiles(a)
 		}
 	}
 	return a

@@ -15,13 +15,15 @@ import (
 )
 
 // churn is a world whose profiles merged and split after audiences were
-// built: old holds audiences built under the first view, mid under the
-// second, ids an audience of identity ordinals (ECIDs, not profile keys) as
-// another system would send; the graph's current view is the third.
+// built: old holds audiences built under the first view (v1), mid under the
+// second (v2), ids an audience of identity ordinals (ECIDs, not profiles) as
+// another system would send, and id their profiles under the third view,
+// the graph's current one.
 type churn struct {
-	w            *flowWorld
-	old, mid, id bitmap.Audience
-	a, b, c, d   int // people merged and split
+	w                 *flowWorld
+	old, mid, id, ids bitmap.Audience
+	v1, v2            *reconcile.View
+	a, b, c, d        int // people merged and split
 }
 
 func newChurn(t *testing.T, seed uint64) *churn {
@@ -41,6 +43,7 @@ func newChurn(t *testing.T, seed uint64) *churn {
 	}
 
 	v1 := w.g.View()
+	ch.v1 = v1
 	ch.old = pick(v1, ch.a, ch.c)
 
 	// a and b merge through a shared device, c and d through a CRM row.
@@ -51,6 +54,7 @@ func newChurn(t *testing.T, seed uint64) *churn {
 	v2 := w.g.View()
 	_, ok := v2.Profile(bridge)
 	require.True(t, ok)
+	ch.v2 = v2
 	ch.mid = pick(v2, ch.b, ch.d)
 
 	// The device is erased: a and b split again. 30 and 31 merge.
@@ -68,17 +72,24 @@ func newChurn(t *testing.T, seed uint64) *churn {
 			}
 		}
 	}
-	ch.id = ib.Audience()
+	ch.ids = ib.Audience()
+	ch.id = w.g.View().ProfilesOf(ch.ids)
 	return ch
 }
 
-// modelProject maps an audience (profile keys or identity ordinals) to the
-// model's components of the identities its ordinals stand for.
-func (ch *churn) modelProject(t *testing.T, a bitmap.Audience) map[idtypes.ID]bool {
+// modelProject maps an audience of profiles made under view under (or of
+// identity ordinals if under is nil) to the model's components of the
+// identities it stands for: each profile's key identity under its view.
+func (ch *churn) modelProject(t *testing.T, a bitmap.Audience, under *reconcile.View) map[idtypes.ID]bool {
 	out := map[idtypes.ID]bool{}
 	for m := range a.All() {
-		id, ok := ch.w.g.Dictionary().ID(m)
-		if !ok {
+		var id idtypes.ID
+		if under == nil {
+			id, _ = ch.w.g.Dictionary().ID(m)
+		} else {
+			id = under.Key(reconcile.Profile(m))
+		}
+		if !id.IsValid() {
 			continue // erased
 		}
 		if c, ok := ch.w.model.comp(id); ok {
@@ -121,6 +132,13 @@ func TestJoin(t *testing.T) {
 	ch := newChurn(t, 30)
 	v := ch.w.g.View()
 	inputs := map[string]bitmap.Audience{"old": ch.old, "mid": ch.mid, "ids": ch.id}
+	// What the model projects: profiles through the view they were made
+	// under, and for "ids" the identities ch.id was made of.
+	models := map[string]map[idtypes.ID]bool{
+		"old": ch.modelProject(t, ch.old, ch.v1),
+		"mid": ch.modelProject(t, ch.mid, ch.v2),
+		"ids": ch.modelProject(t, ch.ids, nil),
+	}
 	for _, tc := range []struct {
 		name string
 		in   []string
@@ -139,7 +157,7 @@ func TestJoin(t *testing.T) {
 				var sets []map[idtypes.ID]bool
 				for _, n := range tc.in {
 					as = append(as, inputs[n])
-					sets = append(sets, ch.modelProject(t, inputs[n]))
+					sets = append(sets, models[n])
 				}
 				want := modelJoin(op, sets...)
 
@@ -245,9 +263,11 @@ func TestProjectIsProfiles(t *testing.T) {
 		require.NotZero(t, p.Len())
 		require.Zero(t, bitmap.AndNotLen(p, v.Profiles()))
 		for m := range p.All() {
-			k, ok := v.ProfileOf(m)
+			k := v.Key(reconcile.Profile(m))
+			require.True(t, k.IsValid())
+			q, ok := v.Profile(k)
 			require.True(t, ok)
-			require.Equal(t, reconcile.Profile(m), k)
+			require.Equal(t, reconcile.Profile(m), q)
 		}
 		require.True(t, p.Equal(v.Project(p)))
 	}

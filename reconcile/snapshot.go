@@ -6,7 +6,8 @@ package reconcile
 // as tombstones without their identifier), its record log, its rules, the
 // namespaces these use, and its Catalog. Profiles are not stored: loading
 // resolves the records again, which gives the same profiles with the same
-// keys (resolution is deterministic).
+// keys (resolution is deterministic), numbered afresh 0..P-1 in key order.
+// The Catalog stores identity ordinals, so its audiences are unaffected.
 //
 // Integers are little-endian and fixed width. A snapshot is a header, then
 // sections, then an end marker:

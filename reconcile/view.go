@@ -13,9 +13,17 @@ import (
 	"github.com/idbits/idbits/reconcile/internal/resolve"
 )
 
-// Profile names a profile by the ordinal of its key: the member with the
-// highest-priority namespace, ties broken by idtypes.ID.Compare. So a set of
-// profiles is a bitmap.Audience of key ordinals.
+// Profile names a profile of a Graph by its number. Numbers are dense and
+// stable: a graph resolved in one go numbers its profiles 0..P-1 in the
+// order of their keys' ordinals, and a profile keeps its number from view to
+// view for as long as it has the same key (the member with the
+// highest-priority namespace, ties broken by idtypes.ID.Compare), whatever
+// members it gains or loses. A profile that merges into another, or whose
+// key moves to another profile or is erased, loses its number for good: the
+// graph never hands it to another profile. So a set of profiles is a
+// bitmap.Audience of numbers, compact enough to store as a bitmap, and an
+// audience made under one view stays valid under the next ones (see
+// Project). View.Key gives a profile's key identifier; doc.go says more.
 type Profile uint32
 
 // View is an immutable resolution of a Graph at one moment: identity ->
@@ -30,7 +38,8 @@ type Profile uint32
 type View struct {
 	rv       *resolve.View
 	dict     *Dictionary
-	profiles bitmap.Audience
+	g        *Graph          // the graph, for numbers of newer views
+	profiles bitmap.Audience // live numbers
 	// erasures is the dictionary's count of erasures when the view was
 	// taken, all of them resolved into it (math.MaxUint64 if unknown): while
 	// the count is unchanged, no profile of the view has been erased since.
@@ -95,22 +104,30 @@ func (v *View) Profile(id idtypes.ID) (Profile, bool) {
 // ProfileOf returns the profile of the identity with ordinal ord, and false
 // if it is in no profile of this view or was erased.
 func (v *View) ProfileOf(ord uint32) (Profile, bool) {
-	k := v.rv.Key(ord)
-	if k == resolve.None || v.dict.Erased(ord) {
+	p := v.rv.Profile(ord)
+	if p == resolve.None || v.dict.Erased(ord) {
 		return 0, false
 	}
-	return Profile(k), true
+	return Profile(p), true
 }
 
 // Key returns the key identifier of profile p, or the zero ID if p is not a
 // profile of this view (or its key was erased since).
 func (v *View) Key(p Profile) idtypes.ID {
-	if v.rv.Key(uint32(p)) != uint32(p) {
+	if !v.rv.Live(uint32(p)) {
 		return idtypes.ID{}
 	}
-	id, _ := v.dict.ID(uint32(p))
+	id, _ := v.dict.ID(v.rv.Key(uint32(p)))
 	return id
 }
+
+// Numbers returns how many profile numbers the graph had handed out when
+// the view was taken: every profile's number is below it. Numbers() - Len()
+// numbers are holes, left by profiles that merged into others or lost their
+// key; a graph resolved in one go (including one loaded from a snapshot)
+// has none. A bitmap of a tenth of the profiles takes about 10 * Numbers() /
+// Len() bits per member once the profiles are many.
+func (v *View) Numbers() int { return int(v.rv.Numbers()) }
 
 // Members returns the identifiers of profile p, the key first, the others in
 // no particular order. It is empty if p is not a profile of this view.
@@ -138,7 +155,7 @@ func (v *View) Len() int { return v.rv.Len() }
 // Identities returns the number of identities in profiles.
 func (v *View) Identities() int { return v.rv.Identities() }
 
-// Profiles returns every profile of the view, as key ordinals.
+// Profiles returns every profile of the view, as profile numbers.
 func (v *View) Profiles() bitmap.Audience { return v.profiles }
 
 // NamespaceCount counts one namespace in a view.
@@ -165,38 +182,82 @@ func (v *View) Namespaces() []NamespaceCount {
 	return out
 }
 
-// Project maps an audience of profiles built under an older view (or any
-// set of identity ordinals) onto this view: each member goes to the current
-// profile of its identity. Merged profiles become one, a split profile's key
-// goes to the profile its key identity now belongs to, and erased members
-// and identities in no profile drop out.
+// Project maps an audience of profiles of this graph, made under any of
+// its views (older or newer), onto this view: each member goes to the
+// profile that holds, in this view, the key identity it had when the
+// audience was made. So a profile that still has its key keeps its number;
+// profiles merged into another become that one; a profile whose key moved
+// to another profile (a shared device taken over, a CRM ID joining an
+// anonymous profile) follows its key; and a profile whose key was erased,
+// or numbers the graph never handed out, drop out. Profiles of another
+// Graph, also one loaded from a snapshot of this one, are numbered apart:
+// carry them by identities (ProfilesOf, or a Catalog).
 //
-// The view remembers the audiences Project returns, and those Join found to
-// be made of its profiles, by the identity of their members (an audience and
-// its copies, not an equal audience built separately), without holding them
-// alive. Projecting such an audience again returns it as it is, without
-// reading it, while no identity has been erased since the view was taken.
-// So project an audience once per view and join the result as often as
-// needed: only the set operation itself is paid.
+// The view remembers the audiences Project and ProfilesOf return, and those
+// Join found to be made of its profiles, by the identity of their members
+// (an audience and its copies, not an equal audience built separately),
+// without holding them alive. Projecting such an audience again returns it
+// as it is, without reading it, while no identity has been erased since the
+// view was taken. So project an audience once per view and join the result
+// as often as needed: only the set operation itself is paid.
 func (v *View) Project(a bitmap.Audience) bitmap.Audience {
 	if v.isKnown(a) && v.current() {
 		return a
 	}
-	p := v.projectMembers(a)
+	p := v.projectProfiles(a)
 	v.remember(p)
 	return p
 }
 
-// projectMembers is Project without the view's memory: it maps every member
-// and remembers nothing.
-func (v *View) projectMembers(a bitmap.Audience) bitmap.Audience {
+// ProfilesOf returns the profiles of this view that hold the identities
+// with ordinals ids. Identities in no profile of the view, or erased, are
+// left out. The view remembers the result as Project does.
+func (v *View) ProfilesOf(ids bitmap.Audience) bitmap.Audience {
+	p := v.profilesOf(ids)
+	v.remember(p)
+	return p
+}
+
+// profilesOf is ProfilesOf without the view's memory.
+func (v *View) profilesOf(ids bitmap.Audience) bitmap.Audience {
 	var b bitmap.Builder
 	buf := make([]uint32, 0, 4096)
 	out := make([]uint32, 0, 4096)
-	for batch := range a.Batches(buf) {
+	for batch := range ids.Batches(buf) {
 		out = out[:0]
 		for _, m := range batch {
 			if p, ok := v.ProfileOf(m); ok {
+				out = append(out, uint32(p))
+			}
+		}
+		b.AddMany(out)
+	}
+	return b.Audience()
+}
+
+// projectProfiles is Project without the view's memory: it maps every
+// member to the profile of its key and remembers nothing.
+func (v *View) projectProfiles(a bitmap.Audience) bitmap.Audience {
+	var b bitmap.Builder
+	buf := make([]uint32, 0, 4096)
+	out := make([]uint32, 0, 4096)
+	var later *resolve.View // the graph's latest view, for numbers newer than v
+	for batch := range a.Batches(buf) {
+		out = out[:0]
+		for _, m := range batch {
+			k := v.rv.Key(m)
+			if k == resolve.None && v.g != nil {
+				if later == nil {
+					later = v.g.latest.Load()
+				}
+				if later != nil {
+					k = later.Key(m)
+				}
+			}
+			if k == resolve.None {
+				continue
+			}
+			if p, ok := v.ProfileOf(k); ok {
 				out = append(out, uint32(p))
 			}
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/idbits/idbits/bitmap"
 	"github.com/idbits/idbits/idtypes"
+	"github.com/idbits/idbits/reconcile/internal/resolve"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -249,12 +250,26 @@ func rememberWorld(t *testing.T) (g *Graph, v *View, first, second []uint32) {
 	return g, v, first, second
 }
 
-// slowProject is View.Project without the view's memory.
+// slowProfilesOf is View.ProfilesOf without the view's memory.
+func slowProfilesOf(v *View, ids bitmap.Audience) bitmap.Audience {
+	var b bitmap.Builder
+	for m := range ids.All() {
+		if p, ok := v.ProfileOf(m); ok {
+			b.Add(uint32(p))
+		}
+	}
+	return b.Audience()
+}
+
+// slowProject is View.Project without the view's memory, for audiences of
+// v's graph no newer than v: each member goes to the profile of its key.
 func slowProject(v *View, a bitmap.Audience) bitmap.Audience {
 	var b bitmap.Builder
 	for m := range a.All() {
-		if p, ok := v.ProfileOf(m); ok {
-			b.Add(uint32(p))
+		if k := v.rv.Key(m); k != resolve.None {
+			if p, ok := v.ProfileOf(k); ok {
+				b.Add(uint32(p))
+			}
 		}
 	}
 	return b.Audience()
@@ -267,17 +282,21 @@ func TestViewRemembers(t *testing.T) {
 	ids := bitmap.Of(first[:30]...) // identity ordinals, not profiles
 	require.False(t, v.isKnown(ids))
 
-	// A projection is remembered; its input is not.
-	p := v.Project(ids)
+	// Profiles of identities are remembered; the identities are not.
+	p := v.ProfilesOf(ids)
 	require.Equal(t, uint64(30), p.Len())
 	assert.True(t, v.isKnown(p))
 	assert.False(t, v.isKnown(ids))
 	assert.True(t, bitmapOf(v.Project(p)) == bitmapOf(p), "a remembered audience projects to itself")
+	// An audience of numbers that are not all profiles of v: 30 profiles and
+	// a number never handed out.
+	notAll := bitmap.Or(p, bitmap.Of(1000))
+	require.False(t, v.isKnown(notAll))
 
 	// An audience of profiles built elsewhere is remembered by the first
 	// join that checks it, and so are copies of it, but not an equal one
 	// built separately; a join's result is remembered too.
-	keys := slowProject(v, bitmap.Of(second[10:40]...))
+	keys := slowProfilesOf(v, bitmap.Of(second[10:40]...))
 	require.Equal(t, uint64(30), keys.Len())
 	require.False(t, v.isKnown(keys))
 	and, rep, err := Join(v, JoinAnd, p, keys)
@@ -285,27 +304,27 @@ func TestViewRemembers(t *testing.T) {
 	assert.Equal(t, uint64(20), rep.Result)
 	copied := keys
 	assert.True(t, v.isKnown(copied))
-	assert.False(t, v.isKnown(slowProject(v, bitmap.Of(second[10:40]...))), "an equal audience built separately")
+	assert.False(t, v.isKnown(slowProfilesOf(v, bitmap.Of(second[10:40]...))), "an equal audience built separately")
 	assert.True(t, v.isKnown(and))
 	assert.True(t, v.isKnown(v.Profiles()))
 	assert.True(t, v.isKnown(bitmap.Audience{}))
 
-	// The identity ordinals are projected on every call, and neither they
-	// nor the projections JoinLen drops are remembered.
+	// An audience not made of profiles is projected on every call, and
+	// neither it nor the projections JoinLen drops are remembered.
 	n := v.known.Load().Len()
 	for range 2 {
-		lrep, err := JoinLen(v, JoinOr, ids, keys)
+		lrep, err := JoinLen(v, JoinOr, notAll, keys)
 		require.NoError(t, err)
-		assert.Equal(t, []JoinInput{{Members: 30, Profiles: 30}, {Members: 30, Profiles: 30}}, lrep.Inputs)
+		assert.Equal(t, []JoinInput{{Members: 31, Profiles: 30}, {Members: 30, Profiles: 30}}, lrep.Inputs)
 		assert.Equal(t, uint64(40), lrep.Result)
-		assert.False(t, v.isKnown(ids))
+		assert.False(t, v.isKnown(notAll))
 		assert.Equal(t, n, v.known.Load().Len())
 	}
 
 	// What the view remembers, it takes as it is: an audience that is not
 	// made of profiles but is remembered as if it were comes back unprojected
 	// (which no caller can arrange), so the joins did not read it.
-	fake := bitmap.Of(append(second[:5:5], first[0])...) // 6 members of 5 profiles
+	fake := bitmap.Of(0, 1, 2, 3, 4, 1000) // 5 profiles and a number never handed out
 	v.remember(fake)
 	assert.True(t, bitmapOf(v.Project(fake)) == bitmapOf(fake))
 	rep, err = JoinLen(v, JoinAnd, fake, fake)
@@ -319,10 +338,10 @@ func TestViewRemembers(t *testing.T) {
 // TestViewRememberedAfterErasure checks that once an identity is erased, a
 // view taken before no longer takes what it remembers as it is.
 func TestViewRememberedAfterErasure(t *testing.T) {
-	g, v, first, second := rememberWorld(t)
-	keys := v.Project(bitmap.Of(first...))
+	g, v, first, _ := rememberWorld(t)
+	keys := v.ProfilesOf(bitmap.Of(first...))
 	require.True(t, v.isKnown(keys))
-	fake := bitmap.Of(append(second[:5:5], first[0])...) // 6 members of 5 profiles
+	fake := bitmap.Of(0, 1, 2, 3, 4, 1000) // 5 profiles and a number never handed out
 	v.remember(fake)
 
 	// Erase the CRM ID of person 0 (the key of its profile): its ECIDs stay,
@@ -357,7 +376,7 @@ func TestViewRememberedAfterErasure(t *testing.T) {
 // loses the entries of collected audiences, and goes with the view.
 func TestViewForgets(t *testing.T) {
 	_, v, first, _ := rememberWorld(t)
-	keep := v.Project(bitmap.Of(first[:3]...))
+	keep := v.ProfilesOf(bitmap.Of(first[:3]...))
 	gone := projected(v, first[3:9])
 	s := v.known.Load()
 	require.NotNil(t, s)
@@ -379,7 +398,7 @@ func TestViewForgets(t *testing.T) {
 //
 //go:noinline
 func projected(v *View, members []uint32) (gone func() bool) {
-	w := weak.Make(bitmapOf(v.Project(bitmap.Of(members...))))
+	w := weak.Make(bitmapOf(v.ProfilesOf(bitmap.Of(members...))))
 	return func() bool { return w.Value() == nil }
 }
 

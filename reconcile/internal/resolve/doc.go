@@ -11,10 +11,20 @@
 // than MaxIdentities, is cut and reported. With no rules this gives the plain
 // connected components.
 //
-// Views are immutable: a View maps each identity to its profile key and to the
-// next member of its profile (a circular list), in copy-on-write pages shared
-// with the previous view. Graph.Resolve re-resolves only the components touched
-// by records or erasures since the previous view.
+// Views are immutable: a View maps each identity to its profile number and to
+// the next member of its profile (a circular list), and each number to its
+// key identity, in copy-on-write pages shared with the previous view.
+// Graph.Resolve re-resolves only the components touched by records or
+// erasures since the previous view.
+//
+// Profile numbers are dense and stable. A resolution from an empty view
+// numbers the profiles 0..P-1 in increasing key ordinal. Later, a profile
+// whose key was the key of a profile of the previous view keeps that
+// profile's number; any other takes the next fresh number. A number whose
+// key no longer keys a profile dies and is never handed out again, and its
+// last key stays readable (View.Key), so that old numbers can be mapped to
+// current profiles through their keys. Delta reports the numbers born, died
+// and changed.
 //
 // Between passes a Graph holds 7 bytes per identity (union-find parent, a
 // state byte, the namespace), 16 per record (time, packed start, the link of

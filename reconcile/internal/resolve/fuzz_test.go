@@ -5,7 +5,9 @@ import (
 )
 
 // FuzzResolve reads a program of links, erasures and resolutions from the
-// input and checks every view against the naive reference and a full rebuild.
+// input and checks every view against the naive reference and a full rebuild
+// (by key), and its profile numbers against the previous view's (see
+// checkNumbering) and the full rebuild's (0..P-1 in key order).
 func FuzzResolve(f *testing.F) {
 	f.Add([]byte{0, 1, 2, 3, 0, 4, 5, 0xff, 2, 1, 0xfe, 0, 0, 1})
 	f.Add([]byte{3, 10, 14, 0, 3, 20, 14, 1, 0xff, 3, 10, 14, 2, 0xff})
@@ -25,8 +27,12 @@ func FuzzResolve(f *testing.F) {
 		var recs []rec
 		erased := map[uint32]bool{}
 		const ids = 40
+		prev := g.View()
+		dead := map[uint32]bool{}
 		check := func() {
-			v, _ := g.Resolve()
+			v, d := g.Resolve()
+			checkNumbering(t, prev, v, d, dead)
+			prev = v
 			var all []uint32
 			for o := range uint32(ids) {
 				all = append(all, o)
@@ -36,9 +42,11 @@ func FuzzResolve(f *testing.F) {
 				t.Fatalf("view %v\nwant %v", got, want)
 			}
 			full := fromRecords(g.Records(), r)
-			if fv, _ := full.Resolve(); short(viewProfiles(t, fv, all)) != short(got) {
+			fv, _ := full.Resolve()
+			if short(viewProfiles(t, fv, all)) != short(got) {
 				t.Fatalf("incremental %v\nfull %v", got, viewProfiles(t, fv, all))
 			}
+			checkFullNumbering(t, fv)
 			checkCounts(t, v, all)
 		}
 		for len(prog) > 0 {

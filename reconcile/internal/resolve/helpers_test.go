@@ -81,7 +81,7 @@ func link(g *Graph, at int64, ords ...uint32) {
 func profiles(v *View, universe []uint32) []string {
 	keys := map[uint32][]uint32{}
 	for _, o := range universe {
-		if k := v.Key(o); k != None {
+		if k := v.KeyOf(o); k != None {
 			keys[k] = append(keys[k], o)
 		}
 	}
@@ -95,21 +95,27 @@ func profiles(v *View, universe []uint32) []string {
 }
 
 // viewProfiles lists the profiles of a view by walking its circular lists
-// from every identity in universe, checking the lists agree with Key.
+// from every identity in universe, checking the lists agree with Profile
+// and Key, and that the numbers are those of the view: each profile has one
+// live number below Numbers(), its members carry it, and no other number
+// is live.
 func viewProfiles(t testing.TB, v *View, universe []uint32) []string {
 	t.Helper()
 	var out []string
-	seen := map[uint32]bool{}
+	seen := map[uint32]bool{} // numbers
 	n := 0
 	for _, o := range universe {
-		k := v.Key(o)
-		if k == None || seen[k] {
+		p := v.Profile(o)
+		if p == None || seen[p] {
 			continue
 		}
-		seen[k] = true
+		seen[p] = true
+		require.True(t, v.Live(p), "number %d of identity %d is live", p, o)
+		require.Less(t, p, v.Numbers(), "number %d of identity %d", p, o)
+		k := v.Key(p)
 		var ms []uint32
-		v.Members(k, func(m uint32) bool {
-			require.Equal(t, k, v.Key(m), "member %d of profile %d", m, k)
+		v.Members(p, func(m uint32) bool {
+			require.Equal(t, p, v.Profile(m), "member %d of profile %d", m, p)
 			ms = append(ms, m)
 			return true
 		})
@@ -122,7 +128,100 @@ func viewProfiles(t testing.TB, v *View, universe []uint32) []string {
 	require.Equal(t, len(out), v.Len(), "Len")
 	require.Equal(t, n, v.Identities(), "Identities")
 	require.Equal(t, profiles(v, universe), out, "Key and Members agree")
+	live := 0
+	for p := range v.Numbers() {
+		if v.Live(p) {
+			live++
+			require.True(t, seen[p], "live number %d has members in the universe", p)
+		}
+	}
+	require.Equal(t, v.Len(), live, "live numbers")
 	return out
+}
+
+// numbers returns the live numbers of v by key: key -> number.
+func numbers(v *View) map[uint32]uint32 {
+	out := map[uint32]uint32{}
+	for p := range v.Numbers() {
+		if v.Live(p) {
+			out[v.Key(p)] = p
+		}
+	}
+	return out
+}
+
+// checkNumbering checks the numbers of view v, resolved from prev with
+// delta d, against the numbering invariants: a number live in both views
+// keeps its key; a number dead in prev stays dead; numbers are handed out
+// from prev.Numbers() up (Born) and live = prev's live - Died + Born; a
+// profile keeps its number exactly when its key was a key in prev; Deaths
+// counts the numbers that died. dead collects the numbers seen dead so far.
+func checkNumbering(t testing.TB, prev, v *View, d Delta, dead map[uint32]bool) {
+	t.Helper()
+	require.GreaterOrEqual(t, v.Numbers(), prev.Numbers(), "numbers are never taken back")
+	var born []uint32
+	for p := prev.Numbers(); p < v.Numbers(); p++ {
+		born = append(born, p)
+		require.True(t, v.Live(p), "born number %d is live", p)
+	}
+	require.Equal(t, born, nilIfEmpty(d.Born), "Born")
+	var died []uint32
+	for p := range prev.Numbers() {
+		if dead[p] {
+			require.False(t, v.Live(p), "dead number %d lives again", p)
+			require.False(t, prev.Live(p))
+			continue
+		}
+		switch {
+		case prev.Live(p) && v.Live(p):
+			require.Equal(t, prev.Key(p), v.Key(p), "number %d keeps its key", p)
+		case prev.Live(p):
+			died = append(died, p)
+			dead[p] = true
+			require.Equal(t, prev.Key(p), v.Key(p), "dead number %d keeps its last key", p)
+		}
+	}
+	require.Equal(t, died, nilIfEmpty(d.Died), "Died")
+	require.Equal(t, prev.Deaths()+uint64(len(died)), v.Deaths(), "Deaths")
+	require.Subset(t, d.Changed, d.Died, "Died is a subset of Changed")
+	was := numbers(prev)
+	for k, p := range numbers(v) {
+		if q, ok := was[k]; ok {
+			require.Equal(t, q, p, "the profile keyed by %d keeps its number", k)
+		} else {
+			require.GreaterOrEqual(t, p, prev.Numbers(), "the profile keyed by %d is new", k)
+		}
+	}
+}
+
+// checkFullNumbering checks that a view resolved from an empty one numbers
+// its profiles 0..Len()-1 in increasing key ordinal.
+func checkFullNumbering(t testing.TB, v *View) {
+	t.Helper()
+	require.Equal(t, uint32(v.Len()), v.Numbers(), "no hole")
+	for p := range v.Numbers() {
+		require.True(t, v.Live(p), "number %d", p)
+		if p > 0 {
+			require.Less(t, v.Key(p-1), v.Key(p), "numbers in key order")
+		}
+	}
+}
+
+// keysOf maps numbers of v to their keys, sorted.
+func keysOf(v *View, ps []uint32) []uint32 {
+	var out []uint32
+	for _, p := range ps {
+		out = append(out, v.Key(p))
+	}
+	slices.Sort(out)
+	return out
+}
+
+func nilIfEmpty(s []uint32) []uint32 {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
 }
 
 // reference resolves records from scratch, naively: one global replay with

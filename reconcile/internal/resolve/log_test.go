@@ -50,15 +50,15 @@ func TestLogFullChunks(t *testing.T) {
 	}
 
 	v, _ := g.Resolve()
-	k := v.Key(0)
+	k := v.KeyOf(0)
 	require.NotEqual(t, None, k)
 	for _, o := range []uint32{1, big - 1, 2 * big} {
-		assert.Equal(t, k, v.Key(o), "ordinal %d", o)
+		assert.Equal(t, k, v.KeyOf(o), "ordinal %d", o)
 	}
-	assert.NotEqual(t, k, v.Key(big))
-	assert.Equal(t, v.Key(big), v.Key(2*big-1))
-	assert.NotEqual(t, None, v.Key(2*big+1))
-	assert.Equal(t, None, v.Key(2*big+2))
+	assert.NotEqual(t, k, v.KeyOf(big))
+	assert.Equal(t, v.KeyOf(big), v.KeyOf(2*big-1))
+	assert.NotEqual(t, None, v.KeyOf(2*big+1))
+	assert.Equal(t, None, v.KeyOf(2*big+2))
 }
 
 // TestLogFullRecords fills a log lowered to three records.

@@ -90,7 +90,9 @@ func TestSharedDevice(t *testing.T) {
 	link(g, 3, 14, 10) // 10 logs in again on the device
 	v2, d := g.Resolve()
 	assert.Equal(t, []string{"10:[10 14]", "20:[20]"}, viewProfiles(t, v2, u), "a later login moves the device back")
-	assert.Equal(t, []uint32{10, 20}, d.Changed)
+	assert.Equal(t, []uint32{10, 20}, keysOf(v, d.Changed))
+	assert.Equal(t, []uint32{v.Profile(10), v.Profile(20)}, d.Changed, "the two keep their numbers")
+	assert.Empty(t, d.Died)
 	assert.Equal(t, []string{"10:[10]", "20:[14 20]"}, viewProfiles(t, v, u), "the old view is unchanged")
 	require.Len(t, v2.Cuts(), 1, "the old login at t=1 now agrees with the newest")
 	assert.Equal(t, uint32(1), v2.Cuts()[0].Record, "the login of 20 is cut")
@@ -106,15 +108,15 @@ func TestMaxIdentities(t *testing.T) {
 		u = append(u, o)
 	}
 	v, _ := g.Resolve()
-	k := v.Key(4)
+	k := v.Profile(4)
 	n := 0
 	v.Members(k, func(uint32) bool { n++; return true })
 	assert.Equal(t, 50, n)
 	for i, o := range u {
 		if i < 11 {
-			assert.NotEqual(t, k, v.Key(o), "old ECID %d is cut", o)
+			assert.NotEqual(t, k, v.Profile(o), "old ECID %d is cut", o)
 		} else {
-			assert.Equal(t, k, v.Key(o), "new ECID %d joins", o)
+			assert.Equal(t, k, v.Profile(o), "new ECID %d joins", o)
 		}
 	}
 	require.Len(t, v.Cuts(), 11)
@@ -127,11 +129,11 @@ func TestKeyIsHighestPriority(t *testing.T) {
 	g := New(testRules(0))
 	link(g, 1, 14, 24, 31, 40) // ECIDs 14, 24; email 31; CRM 40
 	v, _ := g.Resolve()
-	assert.Equal(t, uint32(40), v.Key(14), "the CRM ID is the key")
+	assert.Equal(t, uint32(40), v.KeyOf(14), "the CRM ID is the key")
 	g2 := New(testRules(0))
 	link(g2, 1, 14, 24)
 	v2, _ := g2.Resolve()
-	assert.Equal(t, uint32(24), v2.Key(14), "ties: canonical order (reversed ordinals here)")
+	assert.Equal(t, uint32(24), v2.KeyOf(14), "ties: canonical order (reversed ordinals here)")
 }
 
 func TestIncrementalMatchesReference(t *testing.T) {
@@ -155,7 +157,8 @@ func incrementalMatchesReference(t *testing.T, mode int8) {
 		var recs []rec
 		erased := map[uint32]bool{}
 		ids := 20 + rnd.IntN(200)
-		var prev *View
+		prev := g.View()
+		dead := map[uint32]bool{}
 		var prevProfiles []string
 		for step := range 30 {
 			switch op := rnd.IntN(10); {
@@ -190,11 +193,14 @@ func incrementalMatchesReference(t *testing.T, mode int8) {
 			require.Equal(t, cutSet(fv.Cuts()), cutSet(v.Cuts()), "cuts")
 			require.True(t, slices.IsSortedFunc(v.Cuts(), cmpCut), "cuts in record order")
 			checkCounts(t, v, all)
-			if prev != nil {
-				require.Equal(t, changed(prevProfiles, got), d.Changed, "trial %d step %d: Delta.Changed", trial, step)
+			checkFullNumbering(t, fv)
+			checkNumbering(t, prev, v, d, dead)
+			if prev.Numbers() == 0 {
+				checkFullNumbering(t, v)
 			}
+			require.Equal(t, changed(prevProfiles, got), keysOf(prev, d.Changed), "trial %d step %d: Delta.Changed", trial, step)
 			for e := range erased {
-				require.Equal(t, None, v.Key(e), "erased %d", e)
+				require.Equal(t, None, v.Profile(e), "erased %d", e)
 			}
 			prev, prevProfiles = v, got
 		}
@@ -246,7 +252,7 @@ func checkCounts(t *testing.T, v *View, universe []uint32) {
 	ids := map[uint16]int{}
 	profs := map[uint16]map[uint32]bool{}
 	for _, o := range universe {
-		if k := v.Key(o); k != None {
+		if k := v.KeyOf(o); k != None {
 			ns := nsFor(o)
 			ids[ns]++
 			if profs[ns] == nil {
@@ -298,8 +304,9 @@ func TestEraseSplits(t *testing.T) {
 	g.Erase([]uint32{10})
 	v2, d := g.Resolve()
 	assert.Equal(t, []string{"14:[14]", "24:[24]"}, viewProfiles(t, v2, u))
-	assert.Equal(t, []uint32{10}, d.Changed)
-	assert.Equal(t, None, v2.Key(10))
+	assert.Equal(t, []uint32{10}, keysOf(v, d.Changed))
+	assert.Equal(t, d.Changed, d.Died, "the profile keyed by 10 is gone")
+	assert.Equal(t, None, v2.Profile(10))
 	assert.True(t, g.Erased(10))
 	assert.False(t, g.Contains(10))
 
@@ -330,13 +337,15 @@ func TestEraseEverything(t *testing.T) {
 	g := New(testRules(0))
 	link(g, 1, 10, 14)
 	link(g, 1, 14)
-	g.Resolve()
+	v0, _ := g.Resolve()
 	g.Erase([]uint32{10, 14})
 	v, d := g.Resolve()
 	assert.Equal(t, 0, v.Len())
 	assert.Equal(t, 0, v.Identities())
 	assert.Empty(t, v.Namespaces())
-	assert.Equal(t, []uint32{10}, d.Changed)
+	assert.Equal(t, []uint32{10}, keysOf(v0, d.Changed))
+	assert.Equal(t, []uint32{0}, d.Died)
+	assert.Equal(t, uint32(1), v.Numbers(), "the dead number is not handed out again")
 	rs := g.Records()
 	require.Equal(t, 2, rs.Len())
 	for i := range rs.Len() {

@@ -18,7 +18,7 @@ type SimRecord struct {
 type SimProfile struct {
 	Key     uint32
 	Members []uint32 // key first
-	Before  []uint32 // keys of the profiles before that held its members, sorted
+	Before  []uint32 // numbers of the profiles before that held its members, sorted
 }
 
 // Simulation is what some records would do to the graph. A profile after
@@ -94,13 +94,13 @@ func (g *Graph) Simulate(recs []SimRecord) Simulation {
 		}
 	}
 	for _, m := range r.c.members {
-		r.c.oldKey = append(r.c.oldKey, old.Key(m))
+		r.c.oldProf = append(r.c.oldProf, old.Profile(m))
 	}
 	r.solve()
 
 	var sim Simulation
-	oldSize := map[uint32]int{}
-	for _, k := range r.c.oldKey {
+	oldSize := map[uint32]int{} // by old number
+	for _, k := range r.c.oldProf {
 		if _, ok := oldSize[k]; k != None && !ok {
 			n := 0
 			old.Members(k, func(uint32) bool { n++; return true })
@@ -110,21 +110,21 @@ func (g *Graph) Simulate(recs []SimRecord) Simulation {
 	ng := r.groups()
 	groupOf := make([]int, len(r.c.members)) // by local index
 	conts := make([]int, ng)                 // by group: profiles before it continues
-	cont := map[uint32]int{}                 // key before -> group continuing it
+	cont := map[uint32]int{}                 // number before -> group continuing it
 	for j := range ng {
 		ms, _ := r.group(j)
 		for _, l := range ms {
 			groupOf[l] = j
 		}
 	}
-	for l, k := range r.c.oldKey {
-		if k != None && r.c.members[l] == k {
+	for l, k := range r.c.oldProf {
+		if k != None && r.c.members[l] == old.Key(k) {
 			cont[k] = groupOf[l]
 			conts[groupOf[l]]++
 		}
 	}
 	split := map[uint32]bool{}
-	for l, k := range r.c.oldKey {
+	for l, k := range r.c.oldProf {
 		if k == None {
 			continue
 		}
@@ -142,16 +142,17 @@ func (g *Graph) Simulate(recs []SimRecord) Simulation {
 		ms, kl := r.group(j)
 		key := r.c.members[kl]
 		p := SimProfile{Key: key, Members: []uint32{key}}
-		same[j] = oldSize[key] == len(ms)
+		kp := r.c.oldProf[kl]
+		same[j] = kp != None && old.Key(kp) == key && oldSize[kp] == len(ms)
 		for _, l := range ms {
 			if l != kl {
 				p.Members = append(p.Members, r.c.members[l])
 			}
-			k := r.c.oldKey[l]
+			k := r.c.oldProf[l]
 			if k != None {
 				p.Before = append(p.Before, k)
 			}
-			same[j] = same[j] && k == key
+			same[j] = same[j] && k == kp
 		}
 		slices.Sort(p.Before)
 		p.Before = slices.Compact(p.Before)

@@ -18,7 +18,7 @@ type crec struct {
 type comp struct {
 	members []uint32 // ordinal by local index
 	nss     []uint16 // namespace by local index
-	oldKey  []uint32 // profile key in the previous view by local index
+	oldProf []uint32 // profile number in the previous view by local index
 	recs    []crec
 	locs    []uint32
 	// connected is true when the records form one plain component, which
@@ -29,7 +29,7 @@ type comp struct {
 func (c *comp) reset(connected bool) {
 	c.members = c.members[:0]
 	c.nss = c.nss[:0]
-	c.oldKey = c.oldKey[:0]
+	c.oldProf = c.oldProf[:0]
 	c.recs = c.recs[:0]
 	c.locs = c.locs[:0]
 	c.connected = connected

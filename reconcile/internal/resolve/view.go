@@ -5,11 +5,12 @@ import (
 	"slices"
 )
 
-// Views store two per-identity arrays (profile key, next member) in pages of
-// pageSize entries; a view shares every page it did not change with the view
-// before it. A nil page holds None everywhere. Pages are small (1 KiB) because
-// an incremental view copies every page it writes: the identities a batch of
-// records touches are scattered over the ordinals.
+// Views store per-identity arrays (profile number, next member) and a
+// per-number array (key identity) in pages of pageSize entries; a view
+// shares every page it did not change with the view before it. A nil page
+// holds None everywhere. Pages are small (1 KiB) because an incremental view
+// copies every page it writes: the identities a batch of records touches are
+// scattered over the ordinals.
 const (
 	pageBits = 8
 	pageSize = 1 << pageBits
@@ -18,11 +19,24 @@ const (
 
 type page [pageSize]uint32
 
-// View is an immutable resolution: identity -> profile key, and the members
-// of each profile as a circular list starting at its key. The zero View is
-// empty. Safe for concurrent readers.
+// View is an immutable resolution: identity -> profile number, profile
+// number -> key identity, and the members of each profile as a circular list
+// starting at its key. The zero View is empty. Safe for concurrent readers.
+//
+// Profiles are numbered densely and stably. A resolution from an empty view
+// numbers its profiles 0..P-1 in increasing key ordinal. A later resolution
+// keeps the number of every profile whose key identity was the key of a
+// profile before (the profile may have gained or lost members), and hands
+// the others fresh numbers from Numbers() up. A number whose profile is gone
+// (merged into another, its key moved to another profile or erased) dies and
+// is never handed out again by this Graph: Key still gives its last key, so
+// that an audience of old numbers can follow its key identity (see Project
+// in package reconcile).
 type View struct {
-	key, next  []*page
+	prof, next []*page // by identity
+	key        []*page // by number: the key identity, the last one if dead
+	n          uint32  // numbers handed out: 0..n-1
+	deaths     uint64  // numbers that died, in all
 	profiles   int
 	identities int
 	nsIDs      []int // by namespace: identities
@@ -38,8 +52,41 @@ func get(t []*page, ord uint32) uint32 {
 	return t[p][ord&pageMask]
 }
 
-// Key returns the profile key of identity ord, or None if ord is in no profile.
-func (v *View) Key(ord uint32) uint32 { return get(v.key, ord) }
+// Profile returns the number of the profile of identity ord, or None if ord
+// is in no profile.
+func (v *View) Profile(ord uint32) uint32 { return get(v.prof, ord) }
+
+// Key returns the key identity of profile number p: its key if p is live,
+// the key it had when it died otherwise, and None if p was never handed out.
+func (v *View) Key(p uint32) uint32 {
+	if p >= v.n {
+		return None
+	}
+	return get(v.key, p)
+}
+
+// KeyOf returns the key identity of the profile of identity ord, or None if
+// ord is in no profile.
+func (v *View) KeyOf(ord uint32) uint32 {
+	if p := v.Profile(ord); p != None {
+		return get(v.key, p)
+	}
+	return None
+}
+
+// Live reports whether p is the number of a profile of the view.
+func (v *View) Live(p uint32) bool {
+	return p < v.n && get(v.prof, get(v.key, p)) == p
+}
+
+// Numbers returns how many profile numbers were handed out up to this view:
+// every number is below it, and Numbers() - Len() of them are dead.
+func (v *View) Numbers() uint32 { return v.n }
+
+// Deaths returns how many numbers died up to this view, in all. Two views of
+// one Graph with the same count have the same dead numbers below the
+// smaller Numbers().
+func (v *View) Deaths() uint64 { return v.deaths }
 
 // Next returns the member after ord in its profile's circular list (the key
 // comes first), or None if ord is in no profile.
@@ -75,12 +122,13 @@ func (v *View) Namespaces() []uint16 {
 // Shared: read only.
 func (v *View) Cuts() []Cut { return v.cuts }
 
-// Members calls f for each member of the profile keyed by key, key first,
-// until f returns false.
-func (v *View) Members(key uint32, f func(ord uint32) bool) {
-	if v.Key(key) != key {
+// Members calls f for each member of profile p, its key first, until f
+// returns false. It calls nothing if p is not live.
+func (v *View) Members(p uint32, f func(ord uint32) bool) {
+	if !v.Live(p) {
 		return
 	}
+	key := get(v.key, p)
 	m := key
 	for {
 		if !f(m) {
@@ -93,49 +141,66 @@ func (v *View) Members(key uint32, f func(ord uint32) bool) {
 	}
 }
 
-// Delta says what one Resolve changed.
+// Delta says what one Resolve changed, in profile numbers.
 type Delta struct {
-	// Removed holds the keys, in the previous view, of every profile this
-	// resolution replaced (each may come back unchanged, see Changed).
-	Removed []uint32
-	// Added holds the keys of every profile this resolution wrote.
-	Added []uint32
-	// Changed holds, sorted, the keys of the previous view whose profile
-	// changed: it lost or gained members, got another key, split or vanished.
+	// Born holds, in increasing order, the numbers handed out by this
+	// resolution: old.Numbers() up to new.Numbers()-1. Every one is live.
+	Born []uint32
+	// Died holds, sorted, the numbers of the previous view that are not
+	// live in the new one: merged into another profile, or whose key
+	// identity moved to another profile or was erased.
+	Died []uint32
+	// Changed holds, sorted, the numbers of the previous view whose profile
+	// changed: it lost or gained members, split, or died. Died is a subset.
 	Changed []uint32
 }
 
 // builder writes a new view over an old one, copying pages on first write.
 type builder struct {
-	v               *View
-	ownKey, ownNext []bool
+	v                        *View
+	ownProf, ownNext, ownKey []bool
 }
 
-func (b *builder) set(ord, key, next uint32) {
-	b.setKey(ord, key)
+func (b *builder) set(ord, p, next uint32) {
+	b.setProf(ord, p)
 	b.setNext(ord, next)
 }
 
-func (b *builder) setKey(ord, key uint32) {
-	p := b.page(ord)
-	own(b.v.key, b.ownKey, p)[ord&pageMask] = key
+func (b *builder) setProf(ord, p uint32) {
+	pg := b.page(ord)
+	own(b.v.prof, b.ownProf, pg)[ord&pageMask] = p
 }
 
 func (b *builder) setNext(ord, next uint32) {
-	p := b.page(ord)
-	own(b.v.next, b.ownNext, p)[ord&pageMask] = next
+	pg := b.page(ord)
+	own(b.v.next, b.ownNext, pg)[ord&pageMask] = next
 }
 
-// page returns the page of ord, growing the tables to hold it.
+// fresh hands out the next number, for a profile keyed by key.
+func (b *builder) fresh(key uint32) uint32 {
+	p := b.v.n
+	b.v.n++
+	pg := int(p >> pageBits)
+	for len(b.v.key) <= pg {
+		b.v.key = append(b.v.key, nil)
+	}
+	for len(b.ownKey) < len(b.v.key) {
+		b.ownKey = append(b.ownKey, false)
+	}
+	own(b.v.key, b.ownKey, pg)[p&pageMask] = key
+	return p
+}
+
+// page returns the page of ord, growing the identity tables to hold it.
 func (b *builder) page(ord uint32) int {
 	p := int(ord >> pageBits)
-	if p >= len(b.ownKey) {
-		for len(b.v.key) <= p {
-			b.v.key = append(b.v.key, nil)
+	if p >= len(b.ownProf) {
+		for len(b.v.prof) <= p {
+			b.v.prof = append(b.v.prof, nil)
 			b.v.next = append(b.v.next, nil)
 		}
-		for len(b.ownKey) < len(b.v.key) {
-			b.ownKey = append(b.ownKey, false)
+		for len(b.ownProf) < len(b.v.prof) {
+			b.ownProf = append(b.ownProf, false)
 			b.ownNext = append(b.ownNext, false)
 		}
 	}
@@ -156,6 +221,57 @@ func own(t []*page, owned []bool, p int) *page {
 		owned[p] = true
 	}
 	return t[p]
+}
+
+// sortByKey renumbers the profiles of a view built from an empty one so
+// that their numbers increase with their key ordinals. Every page of the
+// view is the builder's own. The numbers usually come mostly sorted (a full
+// build numbers the plain components in key order, then the others): it
+// sorts the tail after the longest sorted prefix and merges the two.
+func (b *builder) sortByKey() {
+	v := b.v
+	n := int(v.n)
+	kn := make([]uint64, n) // key<<32 | number
+	cut := n
+	for p := range n {
+		kn[p] = uint64(get(v.key, uint32(p)))<<32 | uint64(p)
+		if p > 0 && cut == n && kn[p] < kn[p-1] {
+			cut = p
+		}
+	}
+	if cut == n {
+		return
+	}
+	tail := kn[cut:]
+	slices.Sort(tail)
+	merged := make([]uint64, 0, n)
+	head := kn[:cut]
+	for len(head) > 0 && len(tail) > 0 {
+		if head[0] < tail[0] {
+			merged = append(merged, head[0])
+			head = head[1:]
+		} else {
+			merged = append(merged, tail[0])
+			tail = tail[1:]
+		}
+	}
+	merged = append(append(merged, head...), tail...)
+	newOf := make([]uint32, n)
+	for q, x := range merged {
+		newOf[uint32(x)] = uint32(q)
+		own(v.key, b.ownKey, q>>pageBits)[q&pageMask] = uint32(x >> 32)
+	}
+	for i, pg := range v.prof {
+		if pg == nil {
+			continue
+		}
+		pg = own(v.prof, b.ownProf, i)
+		for j, x := range pg {
+			if x != None {
+				pg[j] = newOf[x]
+			}
+		}
+	}
 }
 
 // addNS adds d to the namespace counters of ns.
@@ -188,8 +304,11 @@ func (g *Graph) Resolve() (*View, Delta) {
 	defer r.end()
 	old := g.view
 	v := &View{
-		key:        slices.Clone(old.key),
+		prof:       slices.Clone(old.prof),
 		next:       slices.Clone(old.next),
+		key:        slices.Clone(old.key),
+		n:          old.n,
+		deaths:     old.deaths,
 		profiles:   old.profiles,
 		identities: old.identities,
 		nsIDs:      slices.Clone(old.nsIDs),
@@ -200,14 +319,13 @@ func (g *Graph) Resolve() (*View, Delta) {
 	a := accounting{g: g, r: r, old: old, v: v}
 	a.begin(dense && !all)
 	defer a.end()
-	var d Delta
 
 	for _, e := range g.pendErased {
 		if r.seen(e) {
 			continue
 		}
 		r.setStamp(e, None)
-		a.oldProfile(old.Key(e), &d)
+		a.oldProfile(old.Profile(e))
 		b.set(e, None, None)
 	}
 	r.cuts = r.cuts[:0]
@@ -222,19 +340,19 @@ func (g *Graph) Resolve() (*View, Delta) {
 		r.c.reset(true)
 		r.gather(root)
 		for _, m := range r.c.members {
-			k := old.Key(m)
-			r.c.oldKey = append(r.c.oldKey, k)
-			a.oldProfile(k, &d)
+			p := old.Profile(m)
+			r.c.oldProf = append(r.c.oldProf, p)
+			a.oldProfile(p)
 		}
 		r.solve()
 		for j := range r.groups() {
-			a.write(b, j, &d)
+			a.write(b, j)
 		}
 	}
 	if all {
 		// Every component is new: sweep the ordinals instead of walking
 		// the components one by one.
-		g.resolveAll(b, &a, &d, visit)
+		g.resolveAll(b, &a, visit)
 	} else {
 		for _, rec := range g.pendRecs {
 			if ords := g.log.record(rec); len(ords) > 0 {
@@ -263,12 +381,28 @@ func (g *Graph) Resolve() (*View, Delta) {
 	}
 	v.cuts = append(v.cuts, nc...)
 
-	for _, k := range d.Removed {
-		if m, _ := a.get(k); m != kept {
-			d.Changed = append(d.Changed, k)
+	var d Delta
+	for _, p := range a.sub {
+		switch m, _ := a.get(p); m {
+		case subtracted:
+			d.Died = append(d.Died, p)
+			d.Changed = append(d.Changed, p)
+		case claimed:
+			d.Changed = append(d.Changed, p)
 		}
 	}
+	slices.Sort(d.Died)
 	slices.Sort(d.Changed)
+	v.deaths += uint64(len(d.Died))
+	if old.n == 0 {
+		b.sortByKey()
+	}
+	if v.n > old.n {
+		d.Born = make([]uint32, 0, v.n-old.n)
+		for p := old.n; p < v.n; p++ {
+			d.Born = append(d.Born, p)
+		}
+	}
 
 	g.view = v
 	if dense {
@@ -303,30 +437,37 @@ type acctState struct {
 	nsStamp []uint32
 	stamp   uint32
 	m       map[uint32]acctMark
+	sub     []uint32
 }
 
-// acctMark is what accounting notes for a key of the old view.
+// acctMark is what accounting notes for a number of the old view.
 type acctMark struct{ mark, size uint32 }
 
-// Marks of old keys in a pass: 0 untouched, subtracted once its profile was
-// subtracted, kept once a new profile equal to it was written.
+// Marks of old numbers in a pass: 0 untouched, subtracted once its profile
+// was subtracted, claimed once a new profile with the same key took the
+// number, kept once a new profile equal to the old one took it. A number
+// left subtracted at the end of the pass died.
 const (
 	subtracted = 1
 	kept       = 2
+	claimed    = 3
 )
 
 // accounting moves the counters of a view from the profiles it replaces to
-// the profiles it writes, and finds which profiles really changed.
+// the profiles it writes, numbers the profiles it writes, and finds which
+// profiles really changed.
 type accounting struct {
 	g      *Graph
 	r      *resolver
 	old, v *View
-	// For keys of the old view: the mark and the size of its profile, in
-	// arrays over every ordinal for a big pass, in a map for a small one.
+	// For numbers of the old view: the mark and the size of its profile, in
+	// arrays over every old number for a big pass, in a map for a small
+	// one.
 	dense   bool
 	oldMark []uint32
 	oldSize []uint32
 	m       map[uint32]acctMark
+	sub     []uint32 // the old numbers subtracted, in order
 	nsStamp []uint32 // by namespace: profile stamp, to count distinct namespaces
 	stamp   uint32
 }
@@ -335,7 +476,7 @@ func (a *accounting) begin(dense bool) {
 	g := a.g
 	a.dense = dense
 	if dense {
-		n := len(g.parent)
+		n := a.old.n
 		a.oldMark = make([]uint32, n)
 		a.oldSize = make([]uint32, n)
 	} else {
@@ -344,6 +485,7 @@ func (a *accounting) begin(dense bool) {
 		}
 		a.m = g.acct.m
 	}
+	a.sub = g.acct.sub[:0]
 	a.nsStamp, a.stamp = g.acct.nsStamp, g.acct.stamp
 	if a.nsStamp == nil {
 		a.nsStamp = make([]uint32, 1<<16)
@@ -358,22 +500,27 @@ func (a *accounting) end() {
 	} else {
 		clear(a.g.acct.m)
 	}
+	if cap(a.sub) > keepScratch {
+		a.g.acct.sub = nil
+	} else {
+		a.g.acct.sub = a.sub[:0]
+	}
 }
 
-// get returns the mark and the profile size noted for old key k.
-func (a *accounting) get(k uint32) (mark, size uint32) {
+// get returns the mark and the profile size noted for old number p.
+func (a *accounting) get(p uint32) (mark, size uint32) {
 	if a.dense {
-		return a.oldMark[k], a.oldSize[k]
+		return a.oldMark[p], a.oldSize[p]
 	}
-	e := a.m[k]
+	e := a.m[p]
 	return e.mark, e.size
 }
 
-func (a *accounting) put(k, mark, size uint32) {
+func (a *accounting) put(p, mark, size uint32) {
 	if a.dense {
-		a.oldMark[k], a.oldSize[k] = mark, size
+		a.oldMark[p], a.oldSize[p] = mark, size
 	} else {
-		a.m[k] = acctMark{mark, size}
+		a.m[p] = acctMark{mark, size}
 	}
 }
 
@@ -387,18 +534,18 @@ func (a *accounting) newProfile() {
 	a.g.acct.stamp = a.stamp
 }
 
-// oldProfile subtracts the old profile keyed by k, once.
-func (a *accounting) oldProfile(k uint32, d *Delta) {
-	if k == None {
+// oldProfile subtracts the old profile numbered p, once.
+func (a *accounting) oldProfile(p uint32) {
+	if p == None {
 		return
 	}
-	if m, _ := a.get(k); m != 0 {
+	if m, _ := a.get(p); m != 0 {
 		return
 	}
-	d.Removed = append(d.Removed, k)
+	a.sub = append(a.sub, p)
 	a.newProfile()
 	n := uint32(0)
-	a.old.Members(k, func(m uint32) bool {
+	a.old.Members(p, func(m uint32) bool {
 		n++
 		ns := a.g.nsOf[m]
 		addNS(&a.v.nsIDs, ns, -1)
@@ -408,36 +555,41 @@ func (a *accounting) oldProfile(k uint32, d *Delta) {
 		}
 		return true
 	})
-	a.put(k, subtracted, n)
+	a.put(p, subtracted, n)
 	a.v.identities -= int(n)
 	a.v.profiles--
 }
 
-// write stores group j of the last solve in the new view.
-func (a *accounting) write(b *builder, j int, d *Delta) {
+// write stores group j of the last solve in the new view. The group keeps
+// the number of the old profile whose key is its key, if there is one, and
+// takes a fresh number otherwise.
+func (a *accounting) write(b *builder, j int) {
 	r := a.r
 	ms, kl := r.group(j)
 	key := r.c.members[kl]
 	a.newProfile()
-	same := r.c.oldKey[kl] == key
+	p := r.c.oldProf[kl]
+	keep := p != None && a.old.Key(p) == key
 	var mark, size uint32
-	if same {
-		mark, size = a.get(key)
-		same = size == uint32(len(ms))
+	if keep {
+		mark, size = a.get(p)
+	} else {
+		p = b.fresh(key)
 	}
+	same := keep && mark == subtracted && size == uint32(len(ms))
 	prev := key
 	for _, l := range ms {
 		if l == kl {
 			continue
 		}
 		m := r.c.members[l]
-		b.set(prev, key, m)
+		b.set(prev, p, m)
 		prev = m
-		if r.c.oldKey[l] != key {
+		if r.c.oldProf[l] != p {
 			same = false
 		}
 	}
-	b.set(prev, key, key)
+	b.set(prev, p, key)
 	for _, l := range ms {
 		ns := r.c.nss[l]
 		addNS(&a.v.nsIDs, ns, 1)
@@ -448,18 +600,21 @@ func (a *accounting) write(b *builder, j int, d *Delta) {
 	}
 	a.v.identities += len(ms)
 	a.v.profiles++
-	d.Added = append(d.Added, key)
-	if same && mark == subtracted {
-		a.put(key, kept, size)
+	switch {
+	case same:
+		a.put(p, kept, size)
+	case keep:
+		a.put(p, claimed, size)
 	}
 }
 
 // resolveAll resolves every component when the previous view is empty. Two
 // sweeps over the ordinals find, for each plain component, its key and
 // whether a rule could cut a join in it; the components no rule can touch
-// become profiles as they are (their members linked in ordinal order), the
-// others go to visit, the general path.
-func (g *Graph) resolveAll(b *builder, a *accounting, d *Delta, visit func(uint32)) {
+// become profiles as they are (numbered in increasing key ordinal, their
+// members linked in ordinal order), the others go to visit, the general
+// path.
+func (g *Graph) resolveAll(b *builder, a *accounting, visit func(uint32)) {
 	n := uint32(len(g.parent))
 	k := uint32(len(g.rules.Unique))
 	limit := g.rules.MaxIdentities
@@ -514,6 +669,17 @@ func (g *Graph) resolveAll(b *builder, a *accounting, d *Delta, visit func(uint3
 	isSlow := func(rt uint32) bool {
 		return slow[rt/64]&(1<<(rt%64)) != 0 || limit > 0 && size[rt] > uint32(limit)
 	}
+	// Number the plain components in increasing key ordinal: at its root,
+	// num holds a component's number.
+	num := make([]uint32, n)
+	for o := range n {
+		if g.state[o] == 0 {
+			continue
+		}
+		if rt := g.find(o); best[rt] == o && !isSlow(rt) {
+			num[rt] = b.fresh(o)
+		}
+	}
 	for o := range n {
 		if g.state[o] == 0 {
 			continue
@@ -522,8 +688,7 @@ func (g *Graph) resolveAll(b *builder, a *accounting, d *Delta, visit func(uint3
 		if isSlow(rt) {
 			continue
 		}
-		key := best[rt]
-		b.setKey(o, key)
+		b.setProf(o, num[rt])
 		if cyc[rt] == None { // the first member starts the list
 			cyc[rt] = o
 			b.setNext(o, o)
@@ -540,7 +705,6 @@ func (g *Graph) resolveAll(b *builder, a *accounting, d *Delta, visit func(uint3
 			continue
 		}
 		a.v.profiles++
-		d.Added = append(d.Added, best[o])
 		for m := mask[o]; m != 0; m &= m - 1 {
 			rank := bits.TrailingZeros32(m)
 			ns := t.seen[rank]
