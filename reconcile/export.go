@@ -240,13 +240,9 @@ func (ex *exporter) count(a bitmap.Audience) ExportReport {
 	buf := make([]uint32, 4096)
 	for batch := range a.Batches(buf) {
 		for _, p := range batch {
-			if !v.rv.Live(p) {
-				rep.NotInView++
-				continue
-			}
-			rep.Profiles++
-			best, n := int32(-1), 0
-			v.rv.Members(p, func(m uint32) bool {
+			best, n, live := int32(-1), 0, false
+			v.rv.Members(p, func(m uint32) bool { // nothing if p is no profile
+				live = true
 				ns, _, erased := v.dict.meta(m)
 				r := ex.rank.of(ns)
 				if r < 0 || erased {
@@ -262,6 +258,11 @@ func (ex *exporter) count(a bitmap.Audience) ExportReport {
 				}
 				return true
 			})
+			if !live {
+				rep.NotInView++
+				continue
+			}
+			rep.Profiles++
 			if n == 0 {
 				unmapped.Add(p)
 				continue
@@ -333,9 +334,6 @@ func (ex *exporter) members(p uint32, ms []member) []member {
 // accepted members, or with ex.one those of its best rank.
 func (ex *exporter) collect(p uint32, ms []member) []member {
 	v := ex.v
-	if !v.rv.Live(p) {
-		return ms
-	}
 	n := len(ms)
 	best := int32(-1)
 	v.rv.Members(p, func(m uint32) bool {

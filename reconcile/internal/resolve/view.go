@@ -125,10 +125,13 @@ func (v *View) Cuts() []Cut { return v.cuts }
 // Members calls f for each member of profile p, its key first, until f
 // returns false. It calls nothing if p is not live.
 func (v *View) Members(p uint32, f func(ord uint32) bool) {
-	if !v.Live(p) {
+	if p >= v.n {
 		return
 	}
 	key := get(v.key, p)
+	if get(v.prof, key) != p {
+		return // dead
+	}
 	m := key
 	for {
 		if !f(m) {
