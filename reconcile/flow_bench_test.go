@@ -346,9 +346,10 @@ func newJoinSetup(b *testing.B, n int) *joinSetup {
 	}
 	s.v = w.g.View()
 	w.v = s.v
+	// An old profile goes to the new profile of its key.
 	s.remap = map[uint32]uint32{}
 	for p := range old.Profiles().All() {
-		if np, ok := s.v.ProfileOf(p); ok {
+		if np, ok := s.v.Profile(old.Key(reconcile.Profile(p))); ok {
 			s.remap[p] = uint32(np)
 		}
 	}
