@@ -28,7 +28,13 @@ const (
 	sparseRunMax = 64       // an audience with a run container of more members, not a bitset, is counted with roaring
 	denseMin     = arrayMax // ...and any container of this many; smaller ones arrays
 	denseMinK    = 3        // Overlap builds dense forms for this many audiences or more
-	denseShared  = 96       // bytes of bookkeeping per container, a bound
+	// An array container of this many members becomes a bitset too: an AND
+	// and popcount of two bitsets (1024 words) is faster than merging two
+	// sorted arrays of a few hundred members, which is what audiences of
+	// about 1% to 6% of their universe, and the last, partial container of
+	// denser ones, are made of.
+	denseArrayMin = 512
+	denseShared   = 96 // bytes of bookkeeping per container, a bound
 )
 
 // denseForm is an audience's containers in the form counted fastest: for
@@ -116,7 +122,7 @@ func containers(enc []byte) ([]container, bool) {
 
 // isBitset reports whether c becomes a bitset in a dense form.
 func (c container) isBitset() bool {
-	return c.card >= denseMin || c.run && c.card >= denseRunMin && c.runs >= denseRunsMin
+	return c.card >= denseMin || !c.run && c.card >= denseArrayMin || c.run && c.card >= denseRunMin && c.runs >= denseRunsMin
 }
 
 // suited reports whether counting on the dense form of cs pays. A run
