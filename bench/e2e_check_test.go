@@ -133,8 +133,8 @@ func TestE2ENaiveFlows(t *testing.T) {
 
 	// The same profiles: the naive profiles of the idbits profiles' keys.
 	var keys []uint32
-	for p := range im.Audience.All() {
-		keys = append(keys, nv[v.Key(reconcile.Profile(p)).Text()])
+	for p := range im.Profiles.All() {
+		keys = append(keys, nv[v.Key(p).Text()])
 	}
 	slices.Sort(keys)
 	require.Equal(t, naud, keys)
@@ -146,9 +146,10 @@ func TestE2ENaiveFlows(t *testing.T) {
 	}
 	var naiveOut, out bytes.Buffer
 	n := naiveExport(t, &naiveOut, naud, members, "ECID:")
-	ids, rep := reconcile.Export(v, im.Audience, reconcile.ExportOptions{Namespaces: []idtypes.Namespace{idtypes.ECID}})
-	require.NoError(t, idfile.WriteList(&out, ids, idfile.ListOptions{Namespace: idtypes.ECID}))
-	require.Equal(t, rep.Identifiers, n)
+	ex, err := reconcile.Export(v, im.Profiles, reconcile.ExportOptions{Namespaces: []idtypes.Namespace{idtypes.ECID}})
+	require.NoError(t, err)
+	require.NoError(t, idfile.WriteList(&out, ex.IDs, idfile.ListOptions{Namespace: idtypes.ECID}))
+	require.Equal(t, ex.Report.Identifiers, n)
 	require.GreaterOrEqual(t, n, seg.Count(bench.Known))
 	sorted := func(b bytes.Buffer) []string {
 		ls := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/idbits/idbits/bench"
-	"github.com/idbits/idbits/bitmap"
 	"github.com/idbits/idbits/idtypes"
 	"github.com/idbits/idbits/reconcile"
 	"github.com/idbits/idbits/reconcile/idfile"
@@ -83,7 +82,7 @@ func BenchmarkImport(b *testing.B) {
 				if im.Report.Lines != seg.lines || im.Report.MatchedIdentities != seg.known {
 					b.Fatalf("import read %d lines and matched %d identities, want %d and %d", im.Report.Lines, im.Report.MatchedIdentities, seg.lines, seg.known)
 				}
-				profiles = int(im.Audience.Len())
+				profiles = int(im.Profiles.Len())
 			case "naive":
 				aud, lines := naiveImport(b, nv, seg.data)
 				if lines != seg.lines {
@@ -127,8 +126,8 @@ func naiveImport(tb testing.TB, view map[string]uint32, data []byte) (aud []uint
 // e2eExport is the audience the export benchmark writes out, in both
 // implementations' profile spaces.
 type e2eExport struct {
-	aud      bitmap.Audience // profiles of the idbits view
-	naive    []uint32        // the naive profiles of their keys
+	aud      reconcile.Profiles // profiles of the idbits view
+	naive    []uint32           // the naive profiles of their keys
 	naiveMem map[uint32][]string
 }
 
@@ -139,10 +138,10 @@ func (fx *e2eFixture) e2eExport(b *testing.B) *e2eExport {
 func (fx *e2eFixture) newE2EExport(b *testing.B) *e2eExport {
 	_, v := fx.e2eGraph(b)
 	ng, nv := fx.e2eNaive(b)
-	x := &e2eExport{aud: fx.e2eAudiences(b).bitmaps[0], naiveMem: map[uint32][]string{}}
+	x := &e2eExport{aud: fx.e2eAudiences(b).profiles[0], naiveMem: map[uint32][]string{}}
 	set := map[uint32]struct{}{}
 	for p := range x.aud.All() {
-		set[nv[v.Key(reconcile.Profile(p)).Text()]] = struct{}{}
+		set[nv[v.Key(p).Text()]] = struct{}{}
 	}
 	for p := range set {
 		x.naive = append(x.naive, p)
@@ -177,11 +176,14 @@ func BenchmarkExport(b *testing.B) {
 		for b.Loop() {
 			switch impl {
 			case "idbits":
-				ids, rep := reconcile.Export(v, x.aud, opts)
-				if err := idfile.WriteList(io.Discard, ids, idfile.ListOptions{Namespace: idtypes.ECID}); err != nil {
+				ex, err := reconcile.Export(v, x.aud, opts)
+				if err != nil {
 					b.Fatal(err)
 				}
-				written = rep.Identifiers
+				if err := idfile.WriteList(io.Discard, ex.IDs, idfile.ListOptions{Namespace: idtypes.ECID}); err != nil {
+					b.Fatal(err)
+				}
+				written = ex.Report.Identifiers
 			case "naive":
 				written = naiveExport(b, io.Discard, x.naive, x.naiveMem, "ECID:")
 			}

@@ -51,6 +51,7 @@ type profileFixture struct {
 	// Each audience as the profiles of the graph's view (idbits) and as the
 	// same people numbered 0..n-1 (dense); members of each as people.
 	idbits  []bitmap.Audience
+	typed   []reconcile.Profiles // idbits as profiles of the view
 	dense   []bitmap.Audience
 	members [][]uint32 // sorted person numbers
 }
@@ -109,7 +110,9 @@ func profileWorld(b *testing.B, people int) *profileFixture {
 		s := slices.Clone(perm[:m])
 		slices.Sort(s)
 		pf.members = append(pf.members, s)
-		pf.idbits = append(pf.idbits, pf.profilesOf(b, v, s))
+		a := pf.profilesOf(b, v, s)
+		pf.idbits = append(pf.idbits, a.Audience())
+		pf.typed = append(pf.typed, a)
 		var bl bitmap.Builder
 		bl.AddMany(s)
 		pf.dense = append(pf.dense, bl.Audience())
@@ -120,7 +123,7 @@ func profileWorld(b *testing.B, people int) *profileFixture {
 }
 
 // profilesOf returns the profiles of v holding the CRM IDs of people.
-func (pf *profileFixture) profilesOf(b *testing.B, v *reconcile.View, people []uint32) bitmap.Audience {
+func (pf *profileFixture) profilesOf(b *testing.B, v *reconcile.View, people []uint32) reconcile.Profiles {
 	var bl bitmap.Builder
 	for _, p := range people {
 		q, ok := v.Profile(pf.crm[p])
@@ -129,7 +132,11 @@ func (pf *profileFixture) profilesOf(b *testing.B, v *reconcile.View, people []u
 		}
 		bl.Add(uint32(q))
 	}
-	return bl.Audience()
+	a, err := v.AsProfiles(bl.Audience())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return a
 }
 
 // profileEach runs f as BenchmarkX/people=N/impl=I for every size and for
@@ -161,7 +168,8 @@ func profileBits(b *testing.B, as []bitmap.Audience) {
 // BenchmarkProfileAudience builds an audience of a tenth of the profiles
 // from the CRM IDs of its people, and reports its size in the portable
 // roaring format (bits/member: the target is at most 11).
-// impl=idbits: View.Profile of each CRM ID into a bitmap.Builder.
+// impl=idbits: View.Profile of each CRM ID into a bitmap.Builder, then
+// View.AsProfiles.
 // impl=dense: the person numbers 0..n-1 into a bitmap.Builder. The figure
 // of interest is bits/member; members/s shows what mapping identifiers to
 // profiles costs beside building the bitmap.
@@ -174,7 +182,7 @@ func BenchmarkProfileAudience(b *testing.B) {
 		for b.Loop() {
 			switch impl {
 			case "idbits":
-				a = pf.profilesOf(b, v, s)
+				a = pf.profilesOf(b, v, s).Audience()
 			case "dense":
 				var bl bitmap.Builder
 				bl.AddMany(s)
@@ -191,8 +199,8 @@ func BenchmarkProfileAudience(b *testing.B) {
 
 // BenchmarkProfileJoinLen counts the intersection of two audiences of a
 // tenth of the profiles. impl=idbits: reconcile.JoinLen with JoinAnd under
-// the view (its first call checks the audiences; the view then remembers
-// them). impl=dense: bitmap.AndLen of the same people numbered 0..n-1.
+// the view, of profiles made under it (so nothing is checked or
+// projected). impl=dense: bitmap.AndLen of the same people numbered 0..n-1.
 // impl=pairwise: bitmap.AndLen of the idbits audiences, without the view.
 func BenchmarkProfileJoinLen(b *testing.B) {
 	profileEach(b, profileImpls, func(b *testing.B, pf *profileFixture, impl string) {
@@ -203,11 +211,11 @@ func BenchmarkProfileJoinLen(b *testing.B) {
 		for b.Loop() {
 			switch impl {
 			case "idbits":
-				rep, err := reconcile.JoinLen(v, reconcile.JoinAnd, pf.idbits[0], pf.idbits[1])
+				n, err := reconcile.JoinLen(v, reconcile.JoinAnd, pf.typed[0], pf.typed[1])
 				if err != nil {
 					b.Fatal(err)
 				}
-				got = rep.Result
+				got = n
 			case "dense":
 				got = bitmap.AndLen(pf.dense[0], pf.dense[1])
 			case "pairwise":

@@ -5,13 +5,7 @@ import (
 	"slices"
 
 	"github.com/RoaringBitmap/roaring/v2"
-
-	"github.com/idbits/idbits/internal/audienceid"
 )
-
-// Package reconcile recognizes audiences it has checked by their bitmap
-// (see package audienceid); nothing outside the module can reach it.
-func init() { audienceid.Register(func(a Audience) *roaring.Bitmap { return a.bm }) }
 
 // Audience is an immutable set of uint32 ordinals. The zero Audience is
 // empty. Audiences are small values that share their members when copied,

@@ -14,15 +14,9 @@ import (
 	"github.com/idbits/idbits/idtypes"
 )
 
-// Errors of Catalog.Put besides ErrForeignView; match them with errors.Is.
-var (
-	// ErrAudienceName: an audience name is empty, longer than
-	// MaxAudienceName bytes or not UTF-8.
-	ErrAudienceName = errors.New("reconcile: invalid audience name")
-	// ErrNotProfile: an audience given as profiles holds an ordinal that is
-	// not a profile of its view.
-	ErrNotProfile = errors.New("reconcile: not a profile of the view")
-)
+// ErrAudienceName: an audience name given to Catalog.Put is empty, longer
+// than MaxAudienceName bytes or not UTF-8.
+var ErrAudienceName = errors.New("reconcile: invalid audience name")
 
 // MaxAudienceName is the length in bytes of the longest audience name.
 const MaxAudienceName = 1024
@@ -63,8 +57,7 @@ type catalogState struct {
 // the state's mutex.
 type catalogEntry struct {
 	ids  bitmap.Audience // qualifying identity ordinals
-	view *View           // the view proj was computed under, or nil
-	proj bitmap.Audience // ids projected onto view
+	proj Profiles        // ids projected onto the view it was made under, or zero
 }
 
 func newCatalogState() *catalogState {
@@ -110,26 +103,26 @@ func quoteName(s string) string {
 	return q[:len(q)-1] + "…\" (" + strconv.Itoa(len(s)) + " bytes, shortened)"
 }
 
-// Put keeps audience a, a set of profiles (numbers) of view under,
-// under name, replacing any audience of that name. A nil under means the
-// graph's current view. It keeps the identities of those profiles in under,
-// erased ones left out, so it costs time in proportion to them.
+// Put keeps profiles a under name, replacing any audience of that name. It
+// keeps the identities of those profiles in a's view, erased ones left out,
+// so it costs time in proportion to them. The zero Profiles keeps an empty
+// audience.
 //
-// Put fails, keeping nothing, with ErrAudienceName for an invalid name,
-// ErrForeignView for a view of another graph, and ErrNotProfile if a member of
-// a is not a profile of under.
-func (c *Catalog) Put(name string, a bitmap.Audience, under *View) error {
+// Put fails, keeping nothing, with ErrAudienceName for an invalid name, and
+// ErrForeignView for profiles of another graph.
+func (c *Catalog) Put(name string, a Profiles) error {
 	if err := checkAudienceName(name); err != nil {
 		return err
 	}
-	if under == nil {
-		under = c.g.View()
-	} else if under.dict != c.g.dict {
-		return fmt.Errorf("catalog put: %w", ErrForeignView)
-	}
-	ids, err := under.identitiesOf(a)
-	if err != nil {
-		return err
+	var ids bitmap.Audience
+	if a.v != nil {
+		if a.v.g != c.g {
+			return fmt.Errorf("catalog put: %w", ErrForeignView)
+		}
+		var err error
+		if ids, err = a.v.identitiesOf(a.set); err != nil {
+			return fmt.Errorf("catalog put: %w", err)
+		}
 	}
 	e := &catalogEntry{ids: ids}
 	c.st.mu.Lock()
@@ -139,7 +132,8 @@ func (c *Catalog) Put(name string, a bitmap.Audience, under *View) error {
 }
 
 // identitiesOf returns the live members of the profiles of a in v, failing
-// with ErrNotProfile if a member of a is not a profile of v.
+// with ErrNotProfile if a member of a is not a profile of v (which the
+// constructors of Profiles rule out).
 func (v *View) identitiesOf(a bitmap.Audience) (bitmap.Audience, error) {
 	var b bitmap.Builder
 	buf := make([]uint32, 0, 4096)
@@ -162,29 +156,29 @@ func (v *View) identitiesOf(a bitmap.Audience) (bitmap.Audience, error) {
 	return b.Audience(), nil
 }
 
-// Get returns audience name as profiles (numbers) of the graph's current
-// view, which it returns too, and false if there is no such audience. The
-// projection is cached until the view changes.
-func (c *Catalog) Get(name string) (bitmap.Audience, *View, bool) {
+// Get returns audience name as profiles of the graph's current view, and
+// false if there is no such audience. The profiles are cached until the
+// view changes.
+func (c *Catalog) Get(name string) (Profiles, bool) {
 	c.st.mu.Lock()
 	e, ok := c.st.sets[name]
 	c.st.mu.Unlock()
 	if !ok {
-		return bitmap.Audience{}, nil, false
+		return Profiles{}, false
 	}
 	v := c.g.View()
 	c.st.mu.Lock()
-	if e.view == v {
+	if e.proj.v == v {
 		a := e.proj
 		c.st.mu.Unlock()
-		return a, v, true
+		return a, true
 	}
 	c.st.mu.Unlock()
 	a := v.ProfilesOf(e.ids)
 	c.st.mu.Lock()
-	e.view, e.proj = v, a
+	e.proj = a
 	c.st.mu.Unlock()
-	return a, v, true
+	return a, true
 }
 
 // Identities returns the identities (ordinals) that qualify for audience
@@ -244,8 +238,9 @@ func (st *catalogState) entries() []catalogAudience {
 
 // EraseReport says what EraseCascade did.
 type EraseReport struct {
-	// Changed lists the profiles that changed, as Graph.Erase returns them.
-	Changed []Profile
+	// Changed holds the profiles that changed, as Graph.Erase returns
+	// them, under Before.
+	Changed Profiles
 	// Before is the view just before the erasure: the profiles of Exited
 	// are its profiles. Its Members yields their identifiers that are left.
 	Before *View
@@ -253,7 +248,7 @@ type EraseReport struct {
 	// those profiles (numbers under Before): the profiles of the audience none
 	// of whose qualifying identities is left. Send them as suppressions.
 	// Audiences that lost none are not in the map.
-	Exited map[string]bitmap.Audience
+	Exited map[string]Profiles
 }
 
 // EraseCascade erases identifiers as Graph.Erase does and cascades the
@@ -290,7 +285,11 @@ func (g *Graph) EraseCascade(ids ...idtypes.ID) (EraseReport, error) {
 	if err != nil {
 		return EraseReport{}, err
 	}
-	rep := EraseReport{Changed: changed, Before: before, Exited: map[string]bitmap.Audience{}}
+	ch := make([]uint32, len(changed))
+	for i, p := range changed {
+		ch[i] = uint32(p)
+	}
+	rep := EraseReport{Changed: Profiles{set: bitmap.Of(ch...), v: before}, Before: before, Exited: map[string]Profiles{}}
 	if len(gone) == 0 {
 		return rep, nil
 	}
@@ -312,7 +311,7 @@ func (g *Graph) EraseCascade(ids ...idtypes.ID) (EraseReport, error) {
 		}
 		st.sets[name] = &catalogEntry{ids: rest}
 		if len(exited) > 0 {
-			rep.Exited[name] = bitmap.Of(exited...)
+			rep.Exited[name] = Profiles{set: bitmap.Of(exited...), v: before}
 		}
 	}
 	return rep, nil

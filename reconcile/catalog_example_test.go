@@ -20,14 +20,15 @@ func ExampleCatalog() {
 	// The device browsed shoes: keep its profile as an audience.
 	v := g.View()
 	p, _ := v.Profile(device)
-	g.Catalog().Put("shoe browsers", bitmap.Of(uint32(p)), v)
+	shoes, _ := v.AsProfiles(bitmap.Of(uint32(p)))
+	g.Catalog().Put("shoe browsers", shoes)
 
 	// The person logs in on the device: two profiles become one, and the
 	// audience follows, now under the CRM ID's key.
 	g.Link(at.Add(time.Hour), device, crm)
-	a, now, _ := g.Catalog().Get("shoe browsers")
+	a, _ := g.Catalog().Get("shoe browsers")
 	for k := range a.All() {
-		fmt.Println(now.Key(reconcile.Profile(k)).Text())
+		fmt.Println(a.View().Key(k).Text())
 	}
 	// Output:
 	// CRMID:CRM-7
@@ -42,7 +43,7 @@ func ExampleGraph_EraseCascade() {
 	g.Link(at, ann)
 	g.Link(at, bob)
 	v := g.View()
-	g.Catalog().Put("newsletter", v.Profiles(), v)
+	g.Catalog().Put("newsletter", v.Profiles())
 	g.Link(at.Add(time.Hour), ann, device) // the device joins Ann's profile later
 
 	// Ann asks to be forgotten: her profile leaves the audience. The
@@ -51,14 +52,14 @@ func ExampleGraph_EraseCascade() {
 	rep, _ := g.EraseCascade(ann)
 	for name, exited := range rep.Exited {
 		for k := range exited.All() {
-			for id := range rep.Before.Members(reconcile.Profile(k)) {
+			for id := range exited.View().Members(k) {
 				fmt.Println(name, "suppress", id.Text())
 			}
 		}
 	}
-	a, now, _ := g.Catalog().Get("newsletter")
+	a, _ := g.Catalog().Get("newsletter")
 	for k := range a.All() {
-		fmt.Println("newsletter keeps", now.Key(reconcile.Profile(k)).Text())
+		fmt.Println("newsletter keeps", a.View().Key(k).Text())
 	}
 	// Output:
 	// newsletter suppress ECID:00000000000000000010000000000000000002

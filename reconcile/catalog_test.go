@@ -21,7 +21,7 @@ func catID(name string) idtypes.ID {
 }
 
 // catKeys returns the profiles of v holding the named identifiers.
-func catKeys(t *testing.T, v *reconcile.View, names ...string) bitmap.Audience {
+func catKeys(t *testing.T, v *reconcile.View, names ...string) reconcile.Profiles {
 	t.Helper()
 	var b bitmap.Builder
 	for _, n := range names {
@@ -29,7 +29,9 @@ func catKeys(t *testing.T, v *reconcile.View, names ...string) bitmap.Audience {
 		require.True(t, ok, n)
 		b.Add(uint32(p))
 	}
-	return b.Audience()
+	a, err := v.AsProfiles(b.Audience())
+	require.NoError(t, err)
+	return a
 }
 
 // catLink links the named identifiers in one record.
@@ -46,11 +48,12 @@ func catLink(t *testing.T, g *reconcile.Graph, at int, names ...string) {
 // the profiles holding the named identifiers.
 func requireAudience(t *testing.T, g *reconcile.Graph, name string, holding ...string) {
 	t.Helper()
-	a, v, ok := g.Catalog().Get(name)
+	a, ok := g.Catalog().Get(name)
 	require.True(t, ok, name)
+	v := a.View()
 	require.Same(t, g.View(), v)
 	want := catKeys(t, v, holding...)
-	require.True(t, want.Equal(a), "audience %q = %v, want %v", name, a.AppendTo(nil), want.AppendTo(nil))
+	require.True(t, want.Equal(a), "audience %q = %v, want %v", name, a.Audience().AppendTo(nil), want.Audience().AppendTo(nil))
 }
 
 func TestCatalogPutGetDelete(t *testing.T) {
@@ -61,9 +64,9 @@ func TestCatalogPutGetDelete(t *testing.T) {
 	c := g.Catalog()
 	require.Zero(t, c.Len())
 	v := g.View()
-	require.NoError(t, c.Put("x", catKeys(t, v, "a", "c"), v))
-	require.NoError(t, c.Put("all", v.Profiles(), nil))
-	require.NoError(t, c.Put("none", bitmap.Audience{}, nil))
+	require.NoError(t, c.Put("x", catKeys(t, v, "a", "c")))
+	require.NoError(t, c.Put("all", v.Profiles()))
+	require.NoError(t, c.Put("none", reconcile.Profiles{}))
 	requireAudience(t, g, "x", "a", "c")
 	requireAudience(t, g, "all", "a", "c", "d")
 	requireAudience(t, g, "none")
@@ -75,12 +78,12 @@ func TestCatalogPutGetDelete(t *testing.T) {
 	require.Equal(t, uint64(3), ids.Len()) // a, b and c
 
 	// Put replaces.
-	require.NoError(t, c.Put("x", catKeys(t, v, "d"), v))
+	require.NoError(t, c.Put("x", catKeys(t, v, "d")))
 	requireAudience(t, g, "x", "d")
 
 	require.True(t, c.Delete("x"))
 	require.False(t, c.Delete("x"))
-	_, _, ok = c.Get("x")
+	_, ok = c.Get("x")
 	require.False(t, ok)
 	_, ok = c.Identities("x")
 	require.False(t, ok)
@@ -93,30 +96,23 @@ func TestCatalogPutErrors(t *testing.T) {
 	other := reconcile.NewGraph(reconcile.Rules{})
 	catLink(t, other, 0, "a")
 	v := g.View()
-	// a and b are one profile; the one that is not its key is no profile.
-	p, _ := v.Profile(catID("a"))
-	notKey, _ := g.Dictionary().Lookup(catID("a"))
-	if notKey == uint32(p) {
-		notKey, _ = g.Dictionary().Lookup(catID("b"))
-	}
+	// Numbers that are no profile cannot reach Put: View.AsProfiles refuses
+	// them (TestAsProfiles).
 	for _, tc := range []struct {
 		name string
-		a    bitmap.Audience
-		v    *reconcile.View
+		a    reconcile.Profiles
 		want error
 	}{
-		{"", v.Profiles(), v, reconcile.ErrAudienceName},
-		{strings.Repeat("n", reconcile.MaxAudienceName+1), v.Profiles(), v, reconcile.ErrAudienceName},
-		{"bad \xff utf-8", v.Profiles(), v, reconcile.ErrAudienceName},
-		{"other graph", v.Profiles(), other.View(), reconcile.ErrForeignView},
-		{"not a key", bitmap.Of(notKey), v, reconcile.ErrNotProfile},
-		{"out of range", bitmap.Of(1000), v, reconcile.ErrNotProfile},
+		{"", v.Profiles(), reconcile.ErrAudienceName},
+		{strings.Repeat("n", reconcile.MaxAudienceName+1), v.Profiles(), reconcile.ErrAudienceName},
+		{"bad \xff utf-8", v.Profiles(), reconcile.ErrAudienceName},
+		{"other graph", other.View().Profiles(), reconcile.ErrForeignView},
 	} {
-		require.ErrorIs(t, g.Catalog().Put(tc.name, tc.a, tc.v), tc.want, "%q", tc.name)
+		require.ErrorIs(t, g.Catalog().Put(tc.name, tc.a), tc.want, "%q", tc.name)
 	}
 	require.Zero(t, g.Catalog().Len())
-	require.NoError(t, g.Catalog().Put(strings.Repeat("n", reconcile.MaxAudienceName), v.Profiles(), v))
-	require.NoError(t, g.Catalog().Put("ünïcödé", v.Profiles(), v))
+	require.NoError(t, g.Catalog().Put(strings.Repeat("n", reconcile.MaxAudienceName), v.Profiles()))
+	require.NoError(t, g.Catalog().Put("ünïcödé", v.Profiles()))
 }
 
 // TestCatalogMerge: an audience follows its profiles as they merge; a
@@ -127,16 +123,16 @@ func TestCatalogMerge(t *testing.T) {
 	catLink(t, g, 0, "c")
 	catLink(t, g, 0, "d")
 	v := g.View()
-	require.NoError(t, g.Catalog().Put("x", catKeys(t, v, "a"), v))
+	require.NoError(t, g.Catalog().Put("x", catKeys(t, v, "a")))
 	catLink(t, g, 1, "b", "c")
 	requireAudience(t, g, "x", "c")
-	a, _, _ := g.Catalog().Get("x")
+	a, _ := g.Catalog().Get("x")
 	require.Equal(t, uint64(1), a.Len())
 	catLink(t, g, 2, "d", "e")
 	requireAudience(t, g, "x", "a")
 
 	// An audience put under an old view is taken as it was then.
-	require.NoError(t, g.Catalog().Put("old", catKeys(t, v, "d"), v))
+	require.NoError(t, g.Catalog().Put("old", catKeys(t, v, "d")))
 	requireAudience(t, g, "old", "e")
 }
 
@@ -149,12 +145,12 @@ func TestCatalogSplit(t *testing.T) {
 		catLink(t, g, 1, "b", "c")
 		catLink(t, g, 0, "d")
 		v := g.View()
-		require.NoError(t, g.Catalog().Put("x", catKeys(t, v, "a"), v))
+		require.NoError(t, g.Catalog().Put("x", catKeys(t, v, "a")))
 		rep, err := g.EraseCascade(catID("b"))
 		require.NoError(t, err)
 		require.Empty(t, rep.Exited)
 		requireAudience(t, g, "x", "a", "c")
-		a, _, _ := g.Catalog().Get("x")
+		a, _ := g.Catalog().Get("x")
 		require.Equal(t, uint64(2), a.Len())
 	})
 	t.Run("shared device", func(t *testing.T) {
@@ -168,12 +164,15 @@ func TestCatalogSplit(t *testing.T) {
 		v := g.View()
 		pann, _ := v.Profile(ann)
 		pbob, _ := v.Profile(bob)
-		require.NoError(t, g.Catalog().Put("x", bitmap.Of(uint32(pann)), v))
+		x, err := v.AsProfiles(bitmap.Of(uint32(pann)))
+		require.NoError(t, err)
+		require.NoError(t, g.Catalog().Put("x", x))
 		require.NoError(t, g.Link(snapT0.Add(time.Hour), bob, dev))
-		a, v2, _ := g.Catalog().Get("x")
+		a, _ := g.Catalog().Get("x")
+		v2 := a.View()
 		pdev, _ := v2.Profile(dev)
 		require.Equal(t, pbob, pdev, "the device moved")
-		require.True(t, bitmap.Of(uint32(pann), uint32(pbob)).Equal(a), "%v", a.AppendTo(nil))
+		require.True(t, bitmap.Of(uint32(pann), uint32(pbob)).Equal(a.Audience()), "%v", a.Audience().AppendTo(nil))
 	})
 }
 
@@ -184,9 +183,9 @@ func TestEraseCascade(t *testing.T) {
 	catLink(t, g, 0, "d")
 	v := g.View()
 	c := g.Catalog()
-	require.NoError(t, c.Put("x", catKeys(t, v, "a", "c"), v))
-	require.NoError(t, c.Put("y", catKeys(t, v, "d"), v))
-	require.NoError(t, c.Put("z", catKeys(t, v, "b"), v))
+	require.NoError(t, c.Put("x", catKeys(t, v, "a", "c")))
+	require.NoError(t, c.Put("y", catKeys(t, v, "d")))
+	require.NoError(t, c.Put("z", catKeys(t, v, "b")))
 
 	// a goes, b is left: no profile exits.
 	rep, err := g.EraseCascade(catID("a"))
@@ -204,7 +203,8 @@ func TestEraseCascade(t *testing.T) {
 	require.NoError(t, err)
 	require.Same(t, before, rep.Before)
 	require.Len(t, rep.Exited, 1)
-	require.True(t, bitmap.Of(uint32(pc)).Equal(rep.Exited["x"]))
+	require.True(t, bitmap.Of(uint32(pc)).Equal(rep.Exited["x"].Audience()))
+	require.Same(t, before, rep.Exited["x"].View())
 	requireAudience(t, g, "x", "b")
 	ids, _ := c.Identities("x")
 	require.Equal(t, uint64(1), ids.Len()) // b alone; a and c are forgotten
@@ -216,8 +216,8 @@ func TestEraseCascade(t *testing.T) {
 	rep, err = g.EraseCascade(catID("b"), catID("nobody"), catID("a"))
 	require.NoError(t, err)
 	require.Len(t, rep.Exited, 2)
-	require.True(t, bitmap.Of(uint32(pb)).Equal(rep.Exited["x"]))
-	require.True(t, bitmap.Of(uint32(pb)).Equal(rep.Exited["z"]))
+	require.True(t, bitmap.Of(uint32(pb)).Equal(rep.Exited["x"].Audience()))
+	require.True(t, bitmap.Of(uint32(pb)).Equal(rep.Exited["z"].Audience()))
 	requireAudience(t, g, "x")
 	requireAudience(t, g, "y", "d")
 	// Before no longer yields the erased identifiers.
@@ -240,14 +240,14 @@ func TestEraseCascadeKeepsLaterMembers(t *testing.T) {
 	g := reconcile.NewGraph(reconcile.Rules{})
 	catLink(t, g, 0, "a")
 	v := g.View()
-	require.NoError(t, g.Catalog().Put("x", catKeys(t, v, "a"), v))
+	require.NoError(t, g.Catalog().Put("x", catKeys(t, v, "a")))
 	catLink(t, g, 1, "a", "late")
 	requireAudience(t, g, "x", "late")
 	before := g.View()
 	p, _ := before.Profile(catID("a"))
 	rep, err := g.EraseCascade(catID("a"))
 	require.NoError(t, err)
-	require.True(t, bitmap.Of(uint32(p)).Equal(rep.Exited["x"]))
+	require.True(t, bitmap.Of(uint32(p)).Equal(rep.Exited["x"].Audience()))
 	// Before still names the identifier left, to send the suppression to.
 	require.Equal(t, []idtypes.ID{catID("late")}, slices.Collect(rep.Before.Members(p)))
 	requireAudience(t, g, "x")
@@ -258,8 +258,8 @@ func TestCatalogSnapshot(t *testing.T) {
 	catLink(t, g, 0, "a", "b")
 	catLink(t, g, 0, "c")
 	v := g.View()
-	require.NoError(t, g.Catalog().Put("x", catKeys(t, v, "a", "c"), v))
-	require.NoError(t, g.Catalog().Put("y", catKeys(t, v, "c"), v))
+	require.NoError(t, g.Catalog().Put("x", catKeys(t, v, "a", "c")))
+	require.NoError(t, g.Catalog().Put("y", catKeys(t, v, "c")))
 	_, err := g.Erase(catID("c")) // not cascaded: the snapshot leaves c out all the same
 	require.NoError(t, err)
 
@@ -282,7 +282,7 @@ func TestCatalogSnapshot(t *testing.T) {
 	require.Equal(t, []string{"x"}, keysOf(rep.Exited))
 }
 
-func keysOf(m map[string]bitmap.Audience) []string {
+func keysOf(m map[string]reconcile.Profiles) []string {
 	var out []string
 	for k := range m {
 		out = append(out, k)
@@ -300,10 +300,10 @@ func TestCatalogConcurrent(t *testing.T) {
 				name := []string{"a", "b", "c"}[(i+w)%3]
 				switch i % 5 {
 				case 0:
-					assert.NoError(t, c.Put(name, g.View().Profiles(), nil))
+					assert.NoError(t, c.Put(name, g.View().Profiles()))
 				case 1:
-					if a, v, ok := c.Get(name); ok {
-						assert.Zero(t, bitmap.AndNotLen(a, v.Profiles()), "Get gives profiles of its view")
+					if a, ok := c.Get(name); ok {
+						assert.Zero(t, bitmap.AndNotLen(a.Audience(), a.View().Profiles().Audience()), "Get gives profiles of its view")
 					}
 				case 2:
 					c.Delete(name)
@@ -327,9 +327,9 @@ func TestCatalogConcurrent(t *testing.T) {
 func TestCatalogNameMessage(t *testing.T) {
 	g := reconcile.NewGraph(reconcile.Rules{})
 	name := "a" + strings.Repeat("é", reconcile.MaxAudienceName/2) // 1025 bytes; "é" at 63 and 64
-	err := g.Catalog().Put(name, bitmap.Audience{}, nil)
+	err := g.Catalog().Put(name, reconcile.Profiles{})
 	require.ErrorIs(t, err, reconcile.ErrAudienceName)
 	require.Equal(t, `reconcile: invalid audience name: "a`+strings.Repeat("é", 31)+`…" (1025 bytes, shortened)`, err.Error())
-	err = g.Catalog().Put("bad \xff", bitmap.Audience{}, nil)
+	err = g.Catalog().Put("bad \xff", reconcile.Profiles{})
 	require.Equal(t, `reconcile: invalid audience name: "bad \xff"`, err.Error())
 }

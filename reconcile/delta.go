@@ -15,24 +15,41 @@ import (
 var ErrNoNamespace = errors.New("reconcile: no export namespace")
 
 // Delta is the change of an audience between two snapshots, in the profile
-// space of one view.
+// space of one view: Diff makes its four sets under the view it is given.
 type Delta struct {
-	Previous bitmap.Audience // the earlier snapshot, projected onto the view
-	Current  bitmap.Audience // the later snapshot, projected onto the view
-	Entered  bitmap.Audience // profiles of Current not in Previous
-	Exited   bitmap.Audience // profiles of Previous not in Current
+	Previous Profiles // the earlier snapshot, projected onto the view
+	Current  Profiles // the later snapshot, projected onto the view
+	Entered  Profiles // profiles of Current not in Previous
+	Exited   Profiles // profiles of Previous not in Current
 }
 
-// Diff compares two snapshots of an audience, each possibly built under an
+// Diff compares two snapshots of an audience, each possibly made under an
 // older view, in the profile space of view v: it projects both onto v
 // (View.Project) and takes bitmap.Diff. So profiles that merged since count
 // once, and when a profile split, the part its key went to stands for it in
 // prev: a member of the audience whose identities moved to another profile
-// shows as that profile entering and the old one exiting.
-func Diff(v *View, prev, cur bitmap.Audience) Delta {
-	d := Delta{Previous: project(v, prev), Current: project(v, cur)}
-	d.Entered, d.Exited = bitmap.Diff(d.Previous, d.Current)
-	return d
+// shows as that profile entering and the old one exiting. It fails with
+// ErrForeignView for profiles of another graph.
+func Diff(v *View, prev, cur Profiles) (Delta, error) {
+	p, err := v.Project(prev)
+	if err != nil {
+		return Delta{}, fmt.Errorf("diff: %w", err)
+	}
+	c, err := v.Project(cur)
+	if err != nil {
+		return Delta{}, fmt.Errorf("diff: %w", err)
+	}
+	entered, exited := bitmap.Diff(p.set, c.set)
+	return Delta{Previous: p, Current: c, Entered: Profiles{set: entered, v: v}, Exited: Profiles{set: exited, v: v}}, nil
+}
+
+// view returns the view of d's sets: that of Current, else of Previous
+// (nil for the zero Delta).
+func (d Delta) view() *View {
+	if d.Current.v != nil {
+		return d.Current.v
+	}
+	return d.Previous.v
 }
 
 // DeltaOptions configure WriteDelta.
@@ -65,33 +82,43 @@ type DeltaReport struct {
 	ExitedRows   int `json:"exited_rows"`
 	// Unmapped counts the profiles written about that have no identifier
 	// of the namespace, and UnmappedProfiles holds them.
-	Unmapped         int             `json:"unmapped"`
-	UnmappedProfiles bitmap.Audience `json:"-"`
+	Unmapped         int      `json:"unmapped"`
+	UnmappedProfiles Profiles `json:"-"`
 }
 
 // WriteDelta writes d as an Experience Platform delta CSV file
 // (idfile.WriteCSV with a segmentMembershipStatus column): with opts.Full,
 // the current audience as "realized"; otherwise the entered profiles as
 // "realized" and the exited ones as "exited". Each profile is written as its
-// identifiers of opts.Namespace under v, the view d was computed in; rows
-// are sorted by identifier. It fails with ErrNoNamespace without writing if
-// opts.Namespace is not valid, and stops at the first write error.
-func WriteDelta(w io.Writer, v *View, d Delta, opts DeltaOptions) (DeltaReport, error) {
-	rep := DeltaReport{
-		Full:     opts.Full,
-		Previous: d.Previous.Len(), Current: d.Current.Len(),
-		Entered: d.Entered.Len(), Exited: d.Exited.Len(),
+// identifiers of opts.Namespace under the view Diff computed d in
+// (d.Current.View()); rows are sorted by identifier. It fails without
+// writing with ErrNoNamespace if opts.Namespace is not valid, or
+// ErrForeignView if d's sets are profiles of different graphs, and stops at
+// the first write error.
+func WriteDelta(w io.Writer, d Delta, opts DeltaOptions) (DeltaReport, error) {
+	rep := DeltaReport{Full: opts.Full}
+	v := d.view()
+	if v != nil {
+		for _, a := range []*Profiles{&d.Previous, &d.Current, &d.Entered, &d.Exited} {
+			p, err := v.Project(*a)
+			if err != nil {
+				return rep, fmt.Errorf("write delta: %w", err)
+			}
+			*a = p
+		}
 	}
+	rep.Previous, rep.Current = d.Previous.Len(), d.Current.Len()
+	rep.Entered, rep.Exited = d.Entered.Len(), d.Exited.Len()
 	if !opts.Namespace.IsValid() {
 		return rep, fmt.Errorf("write delta: %w", ErrNoNamespace)
 	}
 	ex := &exporter{v: v, rank: newNSRank(v, []idtypes.Namespace{opts.Namespace}, nil), one: opts.OnePerProfile}
 	var lines []idfile.Line
 	var unmapped bitmap.Builder
-	add := func(a bitmap.Audience, st idfile.Status) int {
+	add := func(a Profiles, st idfile.Status) int {
 		var ms []member
 		n := 0
-		for p := range a.All() {
+		for p := range a.set.All() {
 			ms = ex.members(p, ms[:0])
 			if len(ms) == 0 {
 				unmapped.Add(p)
@@ -109,7 +136,7 @@ func WriteDelta(w io.Writer, v *View, d Delta, opts DeltaOptions) (DeltaReport, 
 		rep.RealizedRows = add(d.Entered, idfile.Realized)
 		rep.ExitedRows = add(d.Exited, idfile.Exited)
 	}
-	rep.UnmappedProfiles = unmapped.Audience()
+	rep.UnmappedProfiles = Profiles{set: unmapped.Audience(), v: v}
 	rep.Unmapped = int(rep.UnmappedProfiles.Len())
 	slices.SortFunc(lines, func(a, b idfile.Line) int { return a.ID.Compare(b.ID) })
 	err := idfile.WriteCSV(w, slices.Values(lines), idfile.CSVOptions{

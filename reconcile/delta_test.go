@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/idbits/idbits/bitmap"
 	"github.com/idbits/idbits/idtypes"
 	"github.com/idbits/idbits/reconcile"
 	"github.com/idbits/idbits/reconcile/idfile"
@@ -18,13 +17,14 @@ import (
 func TestDiff(t *testing.T) {
 	ch := newChurn(t, 50)
 	v := ch.w.g.View()
-	prev, cur := ch.modelProject(t, ch.old, ch.v1), ch.modelProject(t, ch.mid, ch.v2)
+	prev, cur := ch.modelProject(t, ch.old.Audience(), ch.v1), ch.modelProject(t, ch.mid.Audience(), ch.v2)
 	entered := modelJoin(reconcile.JoinAndNot, cur, prev)
 	exited := modelJoin(reconcile.JoinAndNot, prev, cur)
 	require.NotEmpty(t, entered)
 	require.NotEmpty(t, exited)
 
-	d := reconcile.Diff(v, ch.old, ch.mid)
+	d, err := reconcile.Diff(v, ch.old, ch.mid)
+	require.NoError(t, err)
 	m := ch.w.model
 	require.Equal(t, prev, comps(t, m, v, d.Previous))
 	require.Equal(t, cur, comps(t, m, v, d.Current))
@@ -69,7 +69,7 @@ func TestDiff(t *testing.T) {
 				}
 
 				var buf bytes.Buffer
-				rep, err := reconcile.WriteDelta(&buf, v, d, reconcile.DeltaOptions{Namespace: ns, Full: full, OnePerProfile: one})
+				rep, err := reconcile.WriteDelta(&buf, d, reconcile.DeltaOptions{Namespace: ns, Full: full, OnePerProfile: one})
 				require.NoError(t, err)
 				got := map[idtypes.ID]idfile.Status{}
 				var last idtypes.ID
@@ -134,7 +134,9 @@ func deltaScenario(t *testing.T) (*reconcile.View, reconcile.Delta) {
 	require.NoError(t, err)
 	v2 := g.View()
 	cur := keySet(t, v2, e("2"), c("3"))
-	return v2, reconcile.Diff(v2, prev, cur)
+	d, err := reconcile.Diff(v2, prev, cur)
+	require.NoError(t, err)
+	return v2, d
 }
 
 func TestWriteDeltaFiles(t *testing.T) {
@@ -153,7 +155,8 @@ func TestWriteDeltaFiles(t *testing.T) {
 			want, err := os.ReadFile(filepath.Join("testdata", "flows", tc.file))
 			require.NoError(t, err)
 			var buf bytes.Buffer
-			rep, err := reconcile.WriteDelta(&buf, v, d, tc.opts)
+			rep, err := reconcile.WriteDelta(&buf, d, tc.opts)
+			require.Same(t, v, rep.UnmappedProfiles.View())
 			require.NoError(t, err)
 			require.Equal(t, string(want), buf.String())
 			require.Equal(t, tc.unmapped, rep.Unmapped)
@@ -168,15 +171,32 @@ func TestWriteDeltaFiles(t *testing.T) {
 func TestWriteDeltaErrors(t *testing.T) {
 	v, d := deltaScenario(t)
 	var buf bytes.Buffer
-	_, err := reconcile.WriteDelta(&buf, v, d, reconcile.DeltaOptions{})
+	_, err := reconcile.WriteDelta(&buf, d, reconcile.DeltaOptions{})
 	require.ErrorIs(t, err, reconcile.ErrNoNamespace)
 	require.Zero(t, buf.Len())
-	_, err = reconcile.WriteDelta(failWriter{}, v, d, reconcile.DeltaOptions{Namespace: idtypes.ECID})
+	_, err = reconcile.WriteDelta(failWriter{}, d, reconcile.DeltaOptions{Namespace: idtypes.ECID})
 	require.ErrorIs(t, err, errWrite)
 
-	// An empty delta writes the header alone.
-	rep, err := reconcile.WriteDelta(&buf, v, reconcile.Diff(v, bitmap.Audience{}, bitmap.Audience{}), reconcile.DeltaOptions{Namespace: idtypes.ECID})
+	// Profiles of another graph in a hand-made Delta.
+	other := reconcile.NewGraph(reconcile.Rules{})
+	require.NoError(t, other.Link(flowT0, idtypes.MustParse(idtypes.CRMID, "x")))
+	bad := d
+	bad.Entered = other.View().Profiles()
+	_, err = reconcile.WriteDelta(&buf, bad, reconcile.DeltaOptions{Namespace: idtypes.ECID})
+	require.ErrorIs(t, err, reconcile.ErrForeignView)
+	require.Zero(t, buf.Len())
+	_, err = reconcile.Diff(v, d.Current, other.View().Profiles())
+	require.ErrorIs(t, err, reconcile.ErrForeignView)
+
+	// An empty delta, and the zero Delta, write the header alone.
+	empty, err := reconcile.Diff(v, reconcile.Profiles{}, reconcile.Profiles{})
 	require.NoError(t, err)
-	require.Equal(t, "ECID,segmentMembershipStatus\n", buf.String())
-	require.Equal(t, reconcile.DeltaReport{}, rep)
+	for _, d := range []reconcile.Delta{empty, {}} {
+		buf.Reset()
+		rep, err := reconcile.WriteDelta(&buf, d, reconcile.DeltaOptions{Namespace: idtypes.ECID})
+		require.NoError(t, err)
+		require.Equal(t, "ECID,segmentMembershipStatus\n", buf.String())
+		require.True(t, rep.UnmappedProfiles.IsEmpty())
+		require.Equal(t, reconcile.DeltaReport{UnmappedProfiles: rep.UnmappedProfiles}, rep)
+	}
 }

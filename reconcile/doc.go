@@ -43,9 +43,9 @@
 //
 // # Profile numbers
 //
-// A Profile is a number, and a profile audience a bitmap.Audience of
-// numbers. View.Key gives a profile's key, its member of highest priority.
-// Numbers are dense and stable:
+// A Profile is a number, and a set of profiles a Profiles: a bitmap of
+// numbers with the View it was made under. View.Key gives a profile's key,
+// its member of highest priority. Numbers are dense and stable:
 //
 //   - A graph resolved in one go (its first view, or a graph loaded from a
 //     snapshot) numbers its profiles 0..P-1 in the order of their keys'
@@ -60,11 +60,10 @@
 //   - A number dies when its profile merges into another, or its key moves
 //     to another profile (a CRM ID joins an anonymous profile, a shared
 //     device's newest login wins) or is erased, and the graph never hands it
-//     to another profile. View.Project maps an audience made under any view
+//     to another profile. View.Project maps profiles made under any view
 //     of the graph onto another view through the key each number had: a
 //     merged profile becomes the one it merged into, a profile whose key
 //     moved follows its key, and one whose key was erased drops out.
-//     View.ProfilesOf maps identity ordinals to their profiles.
 //   - Dead numbers leave holes: View.Numbers() - View.Len() of them, one per
 //     profile merged away (j-1 for a merge of j profiles) or re-keyed since
 //     the graph was resolved in one go. A graph where no profile merges or
@@ -77,6 +76,21 @@
 //     afresh. Audiences that must outlive the process go in the Catalog,
 //     which keeps identity ordinals and is unaffected.
 //
+// # Typed profile sets
+//
+// Profiles are made by a view and remember it: View.Profiles (every
+// profile), View.ProfilesOf (the profiles of identity ordinals, such as
+// Dictionary.Ordinals gives), View.Project (profiles of another view of the
+// graph), View.AsProfiles (the one checked door from raw numbers, such as a
+// bitmap read back from Profiles.Audience), and the results of Join,
+// Import, Diff and Catalog.Get. Because a set carries its view, a flow
+// knows in O(1) whether it must project it: not at all for a set made under
+// its own view, nor, while no identity was erased since, for one made under
+// another view of the graph with no profile number having died in between.
+// And a bitmap of identity ordinals cannot be passed where profiles are
+// expected. Profiles.Audience gives the numbers for bitmap algebra,
+// bitmap.WriteTo or Overlap.
+//
 // Graph.Erase (right to erasure) tombstones identifiers, drops them from every
 // record and re-resolves the profiles they were in; EraseCascade also reports,
 // per Catalog audience, the profiles that exited. Erased identifiers never
@@ -88,9 +102,10 @@
 // profiles with a funnel report; ImportOptions.Register makes unknown
 // identifiers profiles of their own. Export and WriteExport map profiles back
 // to the identifiers a destination accepts, reporting the profiles that had
-// none. Join and JoinLen combine audiences from different systems or views in
-// one view's profile space. Overlap compares named audiences (sizes,
-// intersections, Jaccard, one-directional shares, a privacy floor). Diff and
+// none. Join and JoinLen combine sets of profiles made under different views
+// in one view's profile space. Overlap compares named audiences of one
+// space, such as the Profiles.Audience of sets projected onto one view
+// (sizes, intersections, Jaccard, one-directional shares, a privacy floor). Diff and
 // WriteDelta write full or incremental membership files with the statuses
 // realized and exited. A Catalog keeps named audiences with the graph.
 //
@@ -123,8 +138,9 @@
 // the graph left as it was) inside a *RecordError, invalid Rules with
 // ErrRules. ErrErased and ErrBlocklisted report an identifier dropped from a
 // record that was linked without it. The flows fail
-// with ErrForeignView (a view of another graph), ErrJoinOp and
-// ErrNoNamespace; the catalog with ErrAudienceName and ErrNotProfile.
+// with ErrForeignView (a view or profiles of another graph), ErrJoinOp and
+// ErrNoNamespace; View.AsProfiles with ErrNotProfile, and the catalog with
+// ErrAudienceName.
 //
 // # Concurrency
 //
@@ -138,7 +154,6 @@
 // Graph and Catalog are safe for concurrent use: links, erasures, views,
 // snapshots and audiences may come from any goroutine. A View is immutable and
 // safe for any number of readers, also while the graph changes, and so are
-// the flows, which only read views and audiences. The one thing a view
-// writes is its memory of the audiences known to be made of its profiles
-// (View.Project, Join): a concurrent set that holds no audience alive.
+// the flows, which only read views and audiences. Views hold no mutable
+// state, and Profiles are immutable values.
 package reconcile

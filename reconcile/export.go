@@ -3,6 +3,7 @@ package reconcile
 import (
 	"cmp"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"iter"
 	"slices"
@@ -35,11 +36,9 @@ type ExportOptions struct {
 // ExportReport counts what an export writes. Its JSON form uses the
 // snake_case names of the tags; ByNamespace is keyed by namespace code.
 type ExportReport struct {
-	// Profiles counts the members of the audience that are profiles of the
-	// view. NotInView counts the others, which are skipped: an audience
-	// built under an older view must be projected first (View.Project).
-	Profiles  int `json:"profiles"`
-	NotInView int `json:"not_in_view"`
+	// Profiles counts the profiles exported, those of the audience
+	// projected onto the view (View.Project).
+	Profiles int `json:"profiles"`
 	// Exported counts the profiles with at least one identifier exported.
 	Exported int `json:"exported_profiles"`
 	// Identifiers counts the identifiers exported, and ByNamespace splits
@@ -49,38 +48,54 @@ type ExportReport struct {
 	// Unmapped counts the profiles with no identifier of an accepted
 	// namespace (Campaign's recipients that could not be mapped), and
 	// UnmappedProfiles holds them.
-	Unmapped         int             `json:"unmapped"`
-	UnmappedProfiles bitmap.Audience `json:"-"`
+	Unmapped         int      `json:"unmapped"`
+	UnmappedProfiles Profiles `json:"-"`
 }
 
-// Export maps the profiles of audience a, under view v, onto the
-// identifiers a destination accepts. It returns them as an iterator, in a
-// deterministic order: profiles in increasing order, and within a profile by
-// priority (opts.Priority), then idtypes.ID.Compare. The report is computed
-// before Export returns, from ordinals alone; the iterator decodes the
-// identifiers as it goes, holds one profile's identifiers at a time, and can
-// be ranged over more than once, each time giving the same identifiers.
+// Exported is the result of Export, the counterpart of Imported.
+type Exported struct {
+	// IDs yields the identifiers exported.
+	IDs    iter.Seq[idtypes.ID]
+	Report ExportReport
+}
+
+// Export maps profiles a, projected onto view v (View.Project: O(1) for
+// profiles made under v), onto the identifiers a destination accepts. It
+// returns them as an iterator, in a deterministic order: profiles in
+// increasing order, and within a profile by priority (opts.Priority), then
+// idtypes.ID.Compare. The report is computed before Export returns, from
+// ordinals alone; the iterator decodes the identifiers as it goes, holds one
+// profile's identifiers at a time, and can be ranged over more than once,
+// each time giving the same identifiers.
 //
-// Members of a that are not profiles of v are skipped and counted as
-// NotInView. Export is safe to call concurrently, and so is the iterator.
-func Export(v *View, a bitmap.Audience, opts ExportOptions) (iter.Seq[idtypes.ID], ExportReport) {
+// Export fails only for profiles of another graph (ErrForeignView). It is
+// safe to call concurrently, and so is the iterator.
+func Export(v *View, a Profiles, opts ExportOptions) (Exported, error) {
+	p, err := v.Project(a)
+	if err != nil {
+		return Exported{IDs: func(func(idtypes.ID) bool) {}}, fmt.Errorf("export: %w", err)
+	}
 	ex := &exporter{v: v, rank: newNSRank(v, opts.Namespaces, opts.Priority), one: opts.OnePerProfile}
-	rep := ex.count(a)
-	return func(yield func(idtypes.ID) bool) { ex.each(a, yield) }, rep
+	rep := ex.count(p.set)
+	return Exported{IDs: func(yield func(idtypes.ID) bool) { ex.each(p.set, yield) }, Report: rep}, nil
 }
 
 // WriteExport writes the identifiers Export gives as a plain list, one
 // "NS:value" per line (idfile.WriteList), sorted as bytes (the order of
 // LC_ALL=C sort), and returns Export's report. It holds every identifier
-// in memory to sort them. It stops at the first write error.
-func WriteExport(w io.Writer, v *View, a bitmap.Audience, opts ExportOptions) (ExportReport, error) {
-	ids, rep := Export(v, a, opts)
-	all := make([]idtypes.ID, 0, rep.Identifiers)
-	for id := range ids {
+// in memory to sort them. It fails as Export does, without writing, and
+// stops at the first write error.
+func WriteExport(w io.Writer, v *View, a Profiles, opts ExportOptions) (ExportReport, error) {
+	res, err := Export(v, a, opts)
+	if err != nil {
+		return res.Report, err
+	}
+	all := make([]idtypes.ID, 0, res.Report.Identifiers)
+	for id := range res.IDs {
 		all = append(all, id)
 	}
 	sortByText(all)
-	return rep, idfile.WriteList(w, slices.Values(all), idfile.ListOptions{})
+	return res.Report, idfile.WriteList(w, slices.Values(all), idfile.ListOptions{})
 }
 
 // sortByText sorts ids as their "NS:value" texts sort as bytes, without
@@ -240,9 +255,8 @@ func (ex *exporter) count(a bitmap.Audience) ExportReport {
 	buf := make([]uint32, 4096)
 	for batch := range a.Batches(buf) {
 		for _, p := range batch {
-			best, n, live := int32(-1), 0, false
-			v.rv.Members(p, func(m uint32) bool { // nothing if p is no profile
-				live = true
+			best, n := int32(-1), 0
+			v.rv.Members(p, func(m uint32) bool {
 				ns, _, erased := v.dict.meta(m)
 				r := ex.rank.of(ns)
 				if r < 0 || erased {
@@ -258,10 +272,6 @@ func (ex *exporter) count(a bitmap.Audience) ExportReport {
 				}
 				return true
 			})
-			if !live {
-				rep.NotInView++
-				continue
-			}
 			rep.Profiles++
 			if n == 0 {
 				unmapped.Add(p)
@@ -279,7 +289,7 @@ func (ex *exporter) count(a bitmap.Audience) ExportReport {
 			rep.Identifiers += byRank[r]
 		}
 	}
-	rep.UnmappedProfiles = unmapped.Audience()
+	rep.UnmappedProfiles = Profiles{set: unmapped.Audience(), v: v}
 	rep.Unmapped = int(rep.UnmappedProfiles.Len())
 	return rep
 }

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/idbits/idbits/bitmap"
 	"github.com/idbits/idbits/idtypes"
 	"github.com/idbits/idbits/reconcile"
 	"github.com/stretchr/testify/assert"
@@ -110,16 +109,17 @@ func TestExport(t *testing.T) {
 				}
 
 				opts := reconcile.ExportOptions{Namespaces: tc.namespaces, Priority: tc.priority, OnePerProfile: one}
-				seq, rep := reconcile.Export(v, aud, opts)
+				res, err := reconcile.Export(v, aud, opts)
+				require.NoError(t, err)
+				seq, rep := res.IDs, res.Report
 				assert.Equal(t, len(members), rep.Profiles)
-				assert.Equal(t, 0, rep.NotInView)
 				assert.Equal(t, len(want), rep.Exported)
 				assert.Equal(t, wantIDs, rep.Identifiers)
 				assert.Equal(t, wantNS, rep.ByNamespace)
 				assert.Equal(t, len(wantUnmapped), rep.Unmapped)
 				gotUnmapped := map[int]bool{}
 				for k := range rep.UnmappedProfiles.All() {
-					gotUnmapped[w.owner[v.Key(reconcile.Profile(k))]] = true
+					gotUnmapped[w.owner[v.Key(k)]] = true
 				}
 				assert.Equal(t, wantUnmapped, gotUnmapped)
 
@@ -166,7 +166,7 @@ func TestExport(t *testing.T) {
 	}
 }
 
-// TestExportSkips: members that are not profiles of the view, erased
+// TestExportSkips: profiles of an older view and of another graph, erased
 // identifiers and an empty audience.
 func TestExportSkips(t *testing.T) {
 	w := flowGen(t, 23, 40, reconcile.Rules{})
@@ -192,16 +192,42 @@ func TestExportSkips(t *testing.T) {
 		}
 	}
 	require.True(t, other.IsValid(), "person %d has a second ECID", p)
-	// Two numbers that are no profiles of v: the next one the graph would
-	// hand out, and one far beyond.
-	aud := bitmap.Or(keySet(t, v, key), bitmap.Of(uint32(v.Numbers()), 1<<30))
-	_, rep := reconcile.Export(v, aud, reconcile.ExportOptions{Namespaces: []idtypes.Namespace{idtypes.ECID}})
-	assert.Equal(t, 1, rep.Profiles)
-	assert.Equal(t, 2, rep.NotInView)
+	ecids := reconcile.ExportOptions{Namespaces: []idtypes.Namespace{idtypes.ECID}}
+	// Profiles of another graph are refused; numbers that are no profiles
+	// of v cannot be passed at all (View.AsProfiles refuses them).
+	foreign := flowGen(t, 23, 40, reconcile.Rules{}).g.View()
+	res, err := reconcile.Export(v, foreign.Profiles(), ecids)
+	require.ErrorIs(t, err, reconcile.ErrForeignView)
+	for range res.IDs {
+		t.Fatal("a failed export yields nothing")
+	}
+
+	// Profiles of an older view are projected: the person's profile merged
+	// into another one is exported as that one.
+	old := keySet(t, v, key)
+	w.link(t, 9, key, w.people[(p+1)%len(w.people)][0])
+	now := w.g.View()
+	res, err = reconcile.Export(now, old, ecids)
+	require.NoError(t, err)
+	assert.Equal(t, 1, res.Report.Profiles)
+	merged, err := now.Project(old)
+	require.NoError(t, err)
+	require.Equal(t, uint64(1), merged.Len())
+	mergedECIDs := 0
+	for q := range merged.All() {
+		for id := range now.Members(q) {
+			if id.Namespace() == idtypes.ECID {
+				mergedECIDs++
+			}
+		}
+	}
+	assert.Equal(t, mergedECIDs, res.Report.Identifiers)
 
 	// Erase the other ECID: the old view no longer yields it.
 	w.erase(t, other)
-	seq, rep := reconcile.Export(v, keySet(t, v, key), reconcile.ExportOptions{Namespaces: []idtypes.Namespace{idtypes.ECID}})
+	res, err = reconcile.Export(v, keySet(t, v, key), ecids)
+	require.NoError(t, err)
+	seq, rep := res.IDs, res.Report
 	for id := range seq {
 		require.NotEqual(t, other, id)
 	}
@@ -213,11 +239,13 @@ func TestExportSkips(t *testing.T) {
 	}
 	assert.Equal(t, wantECIDs, rep.Identifiers)
 
-	seq, rep = reconcile.Export(v, bitmap.Audience{}, reconcile.ExportOptions{})
-	for range seq {
+	res, err = reconcile.Export(v, reconcile.Profiles{}, reconcile.ExportOptions{})
+	require.NoError(t, err)
+	for range res.IDs {
 		t.Fatal("the empty audience exports nothing")
 	}
-	assert.Equal(t, reconcile.ExportReport{ByNamespace: map[idtypes.Namespace]int{}}, rep)
+	assert.Equal(t, reconcile.ExportReport{ByNamespace: map[idtypes.Namespace]int{}, UnmappedProfiles: res.Report.UnmappedProfiles}, res.Report)
+	assert.True(t, res.Report.UnmappedProfiles.IsEmpty())
 }
 
 func keyOf(tb testing.TB, v *reconcile.View, id idtypes.ID) reconcile.Profile {
@@ -230,7 +258,9 @@ func keyOf(tb testing.TB, v *reconcile.View, id idtypes.ID) reconcile.Profile {
 func TestExportReportJSON(t *testing.T) {
 	w := flowGen(t, 24, 30, reconcile.Rules{})
 	v := w.g.View()
-	_, rep := reconcile.Export(v, v.Profiles(), reconcile.ExportOptions{Namespaces: []idtypes.Namespace{idtypes.ECID, idtypes.CRMID}})
+	res, err := reconcile.Export(v, v.Profiles(), reconcile.ExportOptions{Namespaces: []idtypes.Namespace{idtypes.ECID, idtypes.CRMID}})
+	require.NoError(t, err)
+	rep := res.Report
 	b, err := json.Marshal(rep)
 	require.NoError(t, err)
 	var got struct {

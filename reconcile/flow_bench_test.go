@@ -208,7 +208,7 @@ func BenchmarkImport(b *testing.B) {
 
 // audience returns n random profiles of the world (n at most the number of
 // people), as keys under v.
-func (w *benchWorld) audience(v *reconcile.View, n int, seed uint64) bitmap.Audience {
+func (w *benchWorld) audience(v *reconcile.View, n int, seed uint64) reconcile.Profiles {
 	rnd := rand.New(rand.NewPCG(seed, 2))
 	var bl bitmap.Builder
 	for _, i := range rnd.Perm(len(w.people))[:n] {
@@ -218,7 +218,11 @@ func (w *benchWorld) audience(v *reconcile.View, n int, seed uint64) bitmap.Audi
 		}
 		bl.Add(uint32(p))
 	}
-	return bl.Audience()
+	a, err := v.AsProfiles(bl.Audience())
+	if err != nil {
+		panic(err)
+	}
+	return a
 }
 
 func BenchmarkExport(b *testing.B) {
@@ -227,8 +231,11 @@ func BenchmarkExport(b *testing.B) {
 			w := getBenchWorld(b)
 			aud := w.audience(w.v, n, 3)
 			opts := reconcile.ExportOptions{Namespaces: []idtypes.Namespace{idtypes.ECID}}
-			_, rep := reconcile.Export(w.v, aud, opts)
-			ids := rep.Identifiers
+			res, err := reconcile.Export(w.v, aud, opts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ids := res.Report.Identifiers
 			b.Run("impl=idbits", func(b *testing.B) {
 				b.ReportAllocs()
 				c0 := reconcile.CPUTime()
@@ -245,9 +252,12 @@ func BenchmarkExport(b *testing.B) {
 				b.ReportAllocs()
 				c0 := reconcile.CPUTime()
 				for b.Loop() {
-					seq, _ := reconcile.Export(w.v, aud, opts)
+					res, err := reconcile.Export(w.v, aud, opts)
+					if err != nil {
+						b.Fatal(err)
+					}
 					k := 0
-					for range seq {
+					for range res.IDs {
 						k++
 					}
 					if k != ids {
@@ -267,7 +277,7 @@ func BenchmarkExport(b *testing.B) {
 						members[uint32(p)] = append(members[uint32(p)], id.Text())
 					}
 				}
-				profiles := aud.AppendTo(nil)
+				profiles := aud.Audience().AppendTo(nil)
 				b.ReportAllocs()
 				c0 := reconcile.CPUTime()
 				for b.Loop() {
@@ -303,7 +313,7 @@ func BenchmarkExport(b *testing.B) {
 // so that the shared world stays as it is.
 type joinSetup struct {
 	v    *reconcile.View
-	a, b bitmap.Audience
+	a, b reconcile.Profiles
 	// The naive side: the audiences as sorted slices of old profiles, and a
 	// map from old profile to new.
 	na, nb []uint32
@@ -349,11 +359,11 @@ func newJoinSetup(b *testing.B, n int) *joinSetup {
 	// An old profile goes to the new profile of its key.
 	s.remap = map[uint32]uint32{}
 	for p := range old.Profiles().All() {
-		if np, ok := s.v.Profile(old.Key(reconcile.Profile(p))); ok {
-			s.remap[p] = uint32(np)
+		if np, ok := s.v.Profile(old.Key(p)); ok {
+			s.remap[uint32(p)] = uint32(np)
 		}
 	}
-	s.na, s.nb = s.a.AppendTo(nil), s.b.AppendTo(nil)
+	s.na, s.nb = s.a.Audience().AppendTo(nil), s.b.Audience().AppendTo(nil)
 	return s
 }
 
@@ -394,12 +404,12 @@ func BenchmarkJoin(b *testing.B) {
 	for _, n := range sizes(1e5, 4e5) {
 		b.Run("profiles="+strconv.Itoa(n), func(b *testing.B) {
 			s := newJoinSetup(b, n)
-			rep, err := reconcile.JoinLen(s.v, reconcile.JoinAnd, s.a, s.b)
+			got, err := reconcile.JoinLen(s.v, reconcile.JoinAnd, s.a, s.b)
 			if err != nil {
 				b.Fatal(err)
 			}
-			if _, k := naiveAnd(naiveProject(s.na, s.remap), naiveProject(s.nb, s.remap), true); uint64(k) != rep.Result {
-				b.Fatalf("naive join counts %d, Join %d", k, rep.Result)
+			if _, k := naiveAnd(naiveProject(s.na, s.remap), naiveProject(s.nb, s.remap), true); uint64(k) != got {
+				b.Fatalf("naive join counts %d, Join %d", k, got)
 			}
 			for _, mode := range []string{"materialized", "count"} {
 				b.Run("mode="+mode+"/impl=idbits", func(b *testing.B) {

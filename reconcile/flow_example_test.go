@@ -61,8 +61,8 @@ ECID:11111111111111111110000000000000000001
 	for _, rej := range r.Rejected {
 		fmt.Printf("line %d: %s\n", rej.Line, rej.Reason)
 	}
-	for p := range res.Audience.All() {
-		fmt.Println(res.View.Key(reconcile.Profile(p)).Text())
+	for p := range res.Profiles.All() {
+		fmt.Println(res.Profiles.View().Key(p).Text())
 	}
 	// Output:
 	// lines 8, invalid 2 (blocked 1), duplicates 1, unknown 1
@@ -85,9 +85,9 @@ func ExampleImport_register() {
 		return
 	}
 	fmt.Println("unknown", res.Report.Unknown, "registered", res.Report.Registered)
-	fmt.Println("the graph's latest view:", res.View == g.View())
-	for p := range res.Audience.All() {
-		fmt.Println(res.View.Key(reconcile.Profile(p)).Text())
+	fmt.Println("the graph's latest view:", res.Profiles.View() == g.View())
+	for p := range res.Profiles.All() {
+		fmt.Println(res.Profiles.View().Key(p).Text())
 	}
 	// Output:
 	// unknown 1 registered 1
@@ -102,14 +102,18 @@ func ExampleExport() {
 	everyone := v.Profiles()
 
 	// A destination that takes ECIDs: one per profile, by priority.
-	ids, rep := reconcile.Export(v, everyone, reconcile.ExportOptions{
+	res, err := reconcile.Export(v, everyone, reconcile.ExportOptions{
 		Namespaces:    []idtypes.Namespace{idtypes.ECID},
 		OnePerProfile: true,
 	})
-	for id := range ids {
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for id := range res.IDs {
 		fmt.Println(id.Text())
 	}
-	fmt.Println("profiles", rep.Profiles, "identifiers", rep.Identifiers, "unmapped", rep.Unmapped)
+	fmt.Println("profiles", res.Report.Profiles, "identifiers", res.Report.Identifiers, "unmapped", res.Report.Unmapped)
 
 	// A destination that takes emails: only Ana has one.
 	rep, err := reconcile.WriteExport(os.Stdout, v, everyone, reconcile.ExportOptions{
@@ -135,8 +139,8 @@ func ExampleExport() {
 func ExampleJoin() {
 	g := exampleGraph()
 	lastWeek := g.View()
-	web := bitmap.Of(profileOf(lastWeek, "ECID:33220066225523700180027711130440115601"),
-		profileOf(lastWeek, "ECID:59767559181262060060278870901087098252"))
+	web := profilesOf(lastWeek, "ECID:33220066225523700180027711130440115601",
+		"ECID:59767559181262060060278870901087098252")
 
 	// The visitor logs in as Ben's partner, Cleo.
 	visitor := idtypes.MustParse(idtypes.ECID, "33220066225523700180027711130440115601")
@@ -145,7 +149,7 @@ func ExampleJoin() {
 		return
 	}
 	today := g.View()
-	crm := bitmap.Of(profileOf(today, "CRMID:cleo"), profileOf(today, "CRMID:ana"))
+	crm := profilesOf(today, "CRMID:cleo", "CRMID:ana")
 
 	both, rep, err := reconcile.Join(today, reconcile.JoinAnd, web, crm)
 	if err != nil {
@@ -153,30 +157,38 @@ func ExampleJoin() {
 		return
 	}
 	for p := range both.All() {
-		fmt.Println(today.Key(reconcile.Profile(p)).Text())
+		fmt.Println(today.Key(p).Text())
 	}
 	n, err := reconcile.JoinLen(today, reconcile.JoinAndNot, web, crm)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(rep.Op, rep.Result, "/", n.Op, n.Result)
+	fmt.Println(rep.Op, rep.Result, "/", reconcile.JoinAndNot, n)
 	// Output:
 	// CRMID:cleo
 	// and 1 / and-not 1
 }
 
-// profileOf returns the profile of the identifier "NS:value" under v.
-func profileOf(v *reconcile.View, text string) uint32 {
-	id, err := idtypes.ParseText(text)
+// profilesOf returns the profiles of the identifiers "NS:value" under v.
+func profilesOf(v *reconcile.View, texts ...string) reconcile.Profiles {
+	var b bitmap.Builder
+	for _, text := range texts {
+		id, err := idtypes.ParseText(text)
+		if err != nil {
+			panic(err)
+		}
+		p, ok := v.Profile(id)
+		if !ok {
+			panic(text + " has no profile")
+		}
+		b.Add(uint32(p))
+	}
+	a, err := v.AsProfiles(b.Audience())
 	if err != nil {
 		panic(err)
 	}
-	p, ok := v.Profile(id)
-	if !ok {
-		panic(text + " has no profile")
-	}
-	return uint32(p)
+	return a
 }
 
 func ExampleOverlap() {
@@ -201,11 +213,15 @@ func ExampleOverlap() {
 func ExampleWriteDelta() {
 	g := exampleGraph()
 	v := g.View()
-	monday := bitmap.Of(profileOf(v, "CRMID:ana"), profileOf(v, "CRMID:ben"))
-	tuesday := bitmap.Of(profileOf(v, "CRMID:ben"), profileOf(v, "ECID:33220066225523700180027711130440115601"))
+	monday := profilesOf(v, "CRMID:ana", "CRMID:ben")
+	tuesday := profilesOf(v, "CRMID:ben", "ECID:33220066225523700180027711130440115601")
 
-	d := reconcile.Diff(v, monday, tuesday)
-	rep, err := reconcile.WriteDelta(os.Stdout, v, d, reconcile.DeltaOptions{Namespace: idtypes.ECID})
+	d, err := reconcile.Diff(v, monday, tuesday)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	rep, err := reconcile.WriteDelta(os.Stdout, d, reconcile.DeltaOptions{Namespace: idtypes.ECID})
 	if err != nil {
 		fmt.Println(err)
 		return

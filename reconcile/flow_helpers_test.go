@@ -191,12 +191,15 @@ func (m *flowModel) members() map[idtypes.ID][]idtypes.ID {
 // comps maps a profile audience under view v to the model's components,
 // checking on the way that each profile of v holds exactly the identifiers
 // of one component.
-func comps(tb testing.TB, m *flowModel, v *reconcile.View, a bitmap.Audience) map[idtypes.ID]bool {
+func comps(tb testing.TB, m *flowModel, v *reconcile.View, a reconcile.Profiles) map[idtypes.ID]bool {
 	tb.Helper()
+	if !a.IsEmpty() {
+		require.Same(tb, v, a.View(), "profiles of another view")
+	}
 	out := map[idtypes.ID]bool{}
 	all := m.members()
 	for k := range a.All() {
-		p := reconcile.Profile(k)
+		p := k
 		var ms []idtypes.ID
 		for id := range v.Members(p) {
 			ms = append(ms, id)
@@ -212,7 +215,7 @@ func comps(tb testing.TB, m *flowModel, v *reconcile.View, a bitmap.Audience) ma
 }
 
 // keySet returns the audience of profiles (key ordinals) of ids under v.
-func keySet(tb testing.TB, v *reconcile.View, ids ...idtypes.ID) bitmap.Audience {
+func keySet(tb testing.TB, v *reconcile.View, ids ...idtypes.ID) reconcile.Profiles {
 	tb.Helper()
 	var b bitmap.Builder
 	for _, id := range ids {
@@ -220,5 +223,7 @@ func keySet(tb testing.TB, v *reconcile.View, ids ...idtypes.ID) bitmap.Audience
 		require.True(tb, ok, "%v has no profile", id.Text())
 		b.Add(uint32(p))
 	}
-	return b.Audience()
+	a, err := v.AsProfiles(b.Audience())
+	require.NoError(tb, err)
+	return a
 }

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/idbits/idbits/bitmap"
@@ -124,10 +123,6 @@ type Graph struct {
 	view *View
 	tmp  map[uint32]idtypes.ID // Simulate's identifiers new to the dictionary
 
-	// latest is view.rv, readable without mu: View.Project reads the keys
-	// of numbers newer than its view there.
-	latest atomic.Pointer[resolve.View]
-
 	cat *catalogState // named audiences; see Catalog
 
 	// erasures counts the dictionary's erasures the graph knows of: those
@@ -144,7 +139,6 @@ func newGraph(d *Dictionary, rules Rules) *Graph {
 	g := &Graph{dict: d, err: rules.Validate(), rs: newRuleSet(rules), cat: newCatalogState(), erasures: d.erasures.Load()}
 	g.rg = resolve.New(g.rs.resolveRules(g.compareOrd))
 	g.view = &View{rv: g.rg.View(), dict: d, g: g}
-	g.latest.Store(g.view.rv)
 	return g
 }
 
@@ -713,6 +707,5 @@ func (g *Graph) refresh() (*View, resolve.Delta) {
 		profiles = bitmap.Or(profiles, born.Audience())
 	}
 	g.view = &View{rv: rv, dict: g.dict, g: g, profiles: profiles, erasures: stamp}
-	g.latest.Store(rv)
 	return g.view, d
 }

@@ -196,7 +196,7 @@ func sortIDs(ids []idtypes.ID) []idtypes.ID {
 // profiles of v in a: how tests compare audiences of two graphs, or of views
 // that numbered their profiles differently. A member of a that is not a
 // profile of v shows as "-".
-func profileKeys(v *View, a bitmap.Audience) []string {
+func profileKeys(v *View, a Profiles) []string {
 	out := []string{}
 	for p := range a.All() {
 		if k := v.Key(Profile(p)); k.IsValid() {
@@ -223,7 +223,25 @@ func requireDenseNumbers(t testing.TB, v *View) {
 		prev = int(o)
 	}
 	if v.Len() > 0 {
-		last, _ := v.Profiles().Max()
+		last, _ := v.Profiles().Audience().Max()
 		require.Equal(t, uint32(v.Len()-1), last)
 	}
+}
+
+// mustProject is View.Project for tests: it fails on an error, checks that
+// the result is under v, and returns its numbers.
+func mustProject(t testing.TB, v *View, a Profiles) bitmap.Audience {
+	t.Helper()
+	p, err := v.Project(a)
+	require.NoError(t, err)
+	require.Same(t, v, p.View())
+	return p.Audience()
+}
+
+// mustProfiles is View.AsProfiles for tests: it fails on an error.
+func mustProfiles(t testing.TB, v *View, a bitmap.Audience) Profiles {
+	t.Helper()
+	p, err := v.AsProfiles(a)
+	require.NoError(t, err)
+	return p
 }

@@ -19,8 +19,9 @@ import (
 // ImportOptions.MaxRejected is zero.
 const DefaultMaxRejected = 100
 
-// ErrForeignView: a flow was given a view and a graph that do not belong
-// together (ImportOptions.Register is not the graph of the view).
+// ErrForeignView: a flow was given a view and a graph, or profiles, that do
+// not belong together: ImportOptions.Register is not the graph of the view,
+// or Profiles of another graph were given to View.Project or a flow.
 var ErrForeignView = errors.New("reconcile: view of another graph")
 
 // Reason says why an import rejected a line, as ImportReport.InvalidByReason
@@ -77,7 +78,8 @@ type ImportOptions struct {
 	// as a new profile of its own on this graph, as Experience Platform does
 	// for the members of an external audience: Import links it alone
 	// (Graph.LinkMany with one-identifier records), takes a new view of the
-	// graph, and returns the audience under that view (Imported.View).
+	// graph, and returns the profiles under that view
+	// (Imported.Profiles.View).
 	// The view given to Import must be a view of this graph, or Import
 	// fails with ErrForeignView. Erased identifiers are never registered.
 	Register *Graph
@@ -150,15 +152,13 @@ type RejectedLine struct {
 
 // Imported is the result of an import.
 type Imported struct {
-	// Audience holds the profiles of the identifiers imported, as profile
-	// numbers under View.
-	Audience bitmap.Audience
-	// View is the view Audience is in: the view given to Import or, when
+	// Profiles holds the profiles of the identifiers imported. Its view
+	// (Profiles.View) is the view given to Import or, when
 	// ImportOptions.Register registered identifiers, the graph's view taken
-	// just after, which contains them. Use it (or View.Project of Audience
-	// onto a later view) for whatever follows.
-	View   *View
-	Report ImportReport
+	// just after, which contains them. Join and the other flows take it as
+	// it is under that view, and project it onto a later one.
+	Profiles Profiles
+	Report   ImportReport
 }
 
 // importBatch is how many identifiers go to one Dictionary.LookupMany call.
@@ -186,7 +186,7 @@ const importBatch = 1 << 14
 // alongside any other use of the view and its graph.
 func Import(v *View, lines iter.Seq2[idfile.Line, error], opts ImportOptions) (Imported, error) {
 	if g := opts.Register; g != nil && g.dict != v.dict {
-		return Imported{View: v, Report: newImportReport()}, fmt.Errorf("import: %w", ErrForeignView)
+		return Imported{Report: newImportReport()}, fmt.Errorf("import: %w", ErrForeignView)
 	}
 	im := newImporter(v, opts)
 	defer im.stop()
@@ -515,8 +515,7 @@ func (im *importer) finish() (Imported, error) {
 	if d := rep.MatchedIdentities + rep.Unknown; d > 0 {
 		rep.MatchRate = float64(rep.MatchedIdentities) / float64(d)
 	}
-	res := Imported{View: im.v, Audience: lk.profiles.audience(), Report: rep}
-	im.v.remember(res.Audience) // made of the view's profiles: joins take it as it is
+	res := Imported{Profiles: Profiles{set: lk.profiles.audience(), v: im.v}, Report: rep}
 	res.Report.MatchedProfiles = lk.profiles.len()
 	if len(lk.toReg) == 0 {
 		return res, nil
@@ -551,7 +550,6 @@ func (im *importer) finish() (Imported, error) {
 	}
 	matched := nv.ProfilesOf(lk.matched.audience())
 	rep.MatchedProfiles = int(matched.Len())
-	out := bitmap.Or(matched, nv.ProfilesOf(reg.Audience()))
-	nv.remember(out)
-	return Imported{View: nv, Audience: out, Report: rep}, nil
+	out := bitmap.Or(matched.set, nv.ProfilesOf(reg.Audience()).set)
+	return Imported{Profiles: Profiles{set: out, v: nv}, Report: rep}, nil
 }

@@ -43,8 +43,8 @@ func FuzzImport(f *testing.F) {
 			if len(r.Rejected) > reconcile.DefaultMaxRejected || len(r.Rejected) > r.Invalid {
 				t.Fatalf("%d rejected lines kept of %d", len(r.Rejected), r.Invalid)
 			}
-			if res.Audience.Len() != uint64(r.MatchedProfiles) || !bitmap.AndNot(res.Audience, v.Profiles()).IsEmpty() {
-				t.Fatalf("audience of %d members, %d profiles matched", res.Audience.Len(), r.MatchedProfiles)
+			if res.Profiles.Len() != uint64(r.MatchedProfiles) || !bitmap.AndNot(res.Profiles.Audience(), v.Profiles().Audience()).IsEmpty() {
+				t.Fatalf("audience of %d members, %d profiles matched", res.Profiles.Len(), r.MatchedProfiles)
 			}
 			if r.MatchRate < 0 || r.MatchRate > 1 {
 				t.Fatalf("match rate %v", r.MatchRate)

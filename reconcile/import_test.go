@@ -183,9 +183,9 @@ func TestImportFunnel(t *testing.T) {
 				idfile.ListOptions{MaxLine: importMaxLine}, reconcile.ImportOptions{MaxRejected: tc.maxRejected})
 			require.NoError(t, err)
 			requireReport(t, want, res.Report)
-			require.Same(t, v, res.View)
-			require.Equal(t, comp, comps(t, w.model, v, res.Audience))
-			require.Equal(t, uint64(res.Report.MatchedProfiles), res.Audience.Len())
+			require.Same(t, v, res.Profiles.View())
+			require.Equal(t, comp, comps(t, w.model, v, res.Profiles))
+			require.Equal(t, uint64(res.Report.MatchedProfiles), res.Profiles.Len())
 		})
 	}
 }
@@ -241,7 +241,7 @@ func TestImportRegister(t *testing.T) {
 	res, err := reconcile.ImportList(v, strings.NewReader(importText(ls)),
 		idfile.ListOptions{MaxLine: importMaxLine}, reconcile.ImportOptions{Register: w.g, At: flowT0.Add(48 * time.Hour)})
 	require.NoError(t, err)
-	nv := res.View
+	nv := res.Profiles.View()
 	require.NotSame(t, v, nv)
 	require.Same(t, w.g.View(), nv)
 
@@ -276,7 +276,7 @@ func TestImportRegister(t *testing.T) {
 	}
 	want.MatchedProfiles = len(matched)
 	requireReport(t, want, res.Report)
-	require.Equal(t, all, comps(t, w.model, nv, res.Audience))
+	require.Equal(t, all, comps(t, w.model, nv, res.Profiles))
 
 	// Registered identifiers are profiles of their own.
 	for _, id := range unknown {
@@ -286,7 +286,7 @@ func TestImportRegister(t *testing.T) {
 		p, ok := nv.Profile(id)
 		require.True(t, ok, "%v not registered", id.Text())
 		require.Equal(t, id, nv.Key(p))
-		require.True(t, res.Audience.Contains(uint32(p)))
+		require.True(t, res.Profiles.Contains(p))
 	}
 
 	// Importing the same file again under the new view finds everything but
@@ -296,8 +296,8 @@ func TestImportRegister(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 1, again.Report.Unknown)
 	require.Equal(t, 0, again.Report.Registered)
-	require.Same(t, nv, again.View, "nothing registered: no new view")
-	require.True(t, again.Audience.Equal(res.Audience))
+	require.Same(t, nv, again.Profiles.View(), "nothing registered: no new view")
+	require.True(t, again.Profiles.Equal(res.Profiles))
 }
 
 func TestImportForeignView(t *testing.T) {
@@ -318,7 +318,7 @@ func TestImportReadError(t *testing.T) {
 	require.Equal(t, 3, res.Report.Lines)
 	require.Equal(t, 2, res.Report.MatchedIdentities)
 	require.Equal(t, 1, res.Report.Invalid)
-	require.Equal(t, keySet(t, w.g.View(), w.people[1][0], w.people[2][0]), res.Audience)
+	requireProfiles(t, keySet(t, w.g.View(), w.people[1][0], w.people[2][0]), res.Profiles)
 
 	// The same past the first batches, which the lookups run beside the
 	// reading.
@@ -328,7 +328,7 @@ func TestImportReadError(t *testing.T) {
 		idfile.ListOptions{}, reconcile.ImportOptions{})
 	require.ErrorIs(t, err, boom)
 	requireReport(t, want, res.Report)
-	require.Equal(t, comp, comps(t, w.model, w.g.View(), res.Audience))
+	require.Equal(t, comp, comps(t, w.model, w.g.View(), res.Profiles))
 }
 
 // Progress comes every ProgressEvery lines, in increasing counts, and last
@@ -402,7 +402,7 @@ func TestImportCSV(t *testing.T) {
 		lines = append(lines, r.Line)
 	}
 	assert.Equal(t, []int{3, 4, 5, 7}, lines)
-	require.Equal(t, keySet(t, w.g.View(), e1, e2), res.Audience)
+	requireProfiles(t, keySet(t, w.g.View(), e1, e2), res.Profiles)
 
 	_, err = reconcile.ImportCSV(w.g.View(), strings.NewReader("name,age\nx,1\n"), idfile.CSVOptions{}, reconcile.ImportOptions{})
 	require.ErrorIs(t, err, idfile.ErrHeader)
@@ -473,7 +473,7 @@ func TestSegmentLines(t *testing.T) {
 		require.NoError(t, err)
 		want = append(want, id)
 	}
-	require.Equal(t, keySet(t, w.g.View(), want...), res.Audience)
+	requireProfiles(t, keySet(t, w.g.View(), want...), res.Profiles)
 
 	// Stopping early stops the reader.
 	n := 0
@@ -494,7 +494,7 @@ func TestImportBatches(t *testing.T) {
 	res, err := reconcile.ImportList(v, strings.NewReader(importText(ls)), idfile.ListOptions{MaxLine: importMaxLine}, reconcile.ImportOptions{})
 	require.NoError(t, err)
 	requireReport(t, want, res.Report)
-	require.Equal(t, comp, comps(t, w.model, v, res.Audience))
+	require.Equal(t, comp, comps(t, w.model, v, res.Profiles))
 }
 
 // TestImportAllocsPerLine checks that an import allocates nothing per line:
@@ -547,4 +547,12 @@ func TestReasonText(t *testing.T) {
 	b, err := json.Marshal(map[reconcile.Reason]int{reconcile.ReasonSyntax: 2})
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"syntax": 2}`, string(b))
+}
+
+// requireProfiles checks that got holds the profiles of want, under the
+// same view.
+func requireProfiles(t *testing.T, want, got reconcile.Profiles) {
+	t.Helper()
+	require.Same(t, want.View(), got.View())
+	require.True(t, want.Equal(got), "got %v, want %v", got.Audience().AppendTo(nil), want.Audience().AppendTo(nil))
 }

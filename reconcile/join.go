@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 
 	"github.com/idbits/idbits/bitmap"
@@ -44,9 +45,9 @@ func (op JoinOp) MarshalText() ([]byte, error) { return []byte(op.String()), nil
 
 // JoinInput counts one input of a join.
 type JoinInput struct {
-	// Members counts the members as given, and Profiles the profiles of the
-	// view they project onto: fewer when profiles merged since the audience
-	// was built, or members were erased or are unknown to the view.
+	// Members counts the profiles as given, and Profiles the profiles of
+	// the view they project onto: fewer when profiles merged since the
+	// input was made, or lost their key to an erasure.
 	Members  uint64 `json:"members"`
 	Profiles uint64 `json:"profiles"`
 }
@@ -59,27 +60,28 @@ type JoinReport struct {
 	Result uint64      `json:"result"` // profiles in the result
 }
 
-// Join combines audiences that came from different systems, or were built
-// under different views, in the profile space of view v: it projects each
-// onto v (View.Project: members go to the current profile of their
-// identity, so an audience of identity ordinals works too) and then applies
-// op. With no audiences the result is empty. It fails only for an unknown op
-// (ErrJoinOp). Join is safe to call concurrently.
+// Join combines sets of profiles of one graph, made under any of its views,
+// in the profile space of view v: it projects each onto v (View.Project)
+// and then applies op. With no inputs the result is empty. It fails for an
+// unknown op (ErrJoinOp) or profiles of another graph (ErrForeignView).
+// Join is safe to call concurrently.
 //
-// An audience already made of live profiles of v is used as it is. The
-// first time Join or JoinLen meets such an audience under v, one bitmap
-// difference with v's profiles tells (about the cost of counting the
-// audience against them); v then remembers it, as it remembers what it made
-// itself (View.Project results, Join results, View.Profiles), so that
-// joining it again under v costs no check and no projection, only the set
-// operation. The memory is that of View.Project: by the identity of the
-// members, holding no audience alive, and used only while no identity has
-// been erased since v was taken (after an erasure, each use takes one pass
-// over the members, or a projection).
-func Join(v *View, op JoinOp, as ...bitmap.Audience) (bitmap.Audience, JoinReport, error) {
-	ps, rep, err := joinInputs(v, op, as)
-	if err != nil || len(ps) == 0 {
-		return bitmap.Audience{}, rep, err
+// Inputs made under v (View.Profiles, and the results of Join, Import and
+// Project under v) cost nothing to project, nor do those made under an
+// older view when no profile number died since (View.Project says more), so
+// joining them costs only the set operation.
+func Join(v *View, op JoinOp, as ...Profiles) (Profiles, JoinReport, error) {
+	rep := JoinReport{Op: op, Inputs: make([]JoinInput, len(as))}
+	var arr [4]bitmap.Audience
+	ps, err := projectInputs(v, op, as, arr[:0])
+	if err != nil {
+		return Profiles{}, rep, err
+	}
+	for i, a := range as {
+		rep.Inputs[i] = JoinInput{Members: a.Len(), Profiles: ps[i].Len()}
+	}
+	if len(ps) == 0 {
+		return Profiles{v: v}, rep, nil
 	}
 	var out bitmap.Audience
 	switch op {
@@ -94,77 +96,52 @@ func Join(v *View, op JoinOp, as ...bitmap.Audience) (bitmap.Audience, JoinRepor
 		}
 	}
 	rep.Result = out.Len()
-	v.remember(out)
-	return out, rep, nil
+	return Profiles{set: out, v: v}, rep, nil
 }
 
-// JoinLen is Join without the result: it counts it. Two audiences are
-// counted without building their combination (bitmap.AndLen, OrLen,
-// AndNotLen). Inputs are checked, remembered and projected as Join does
-// them, so counting audiences that v made or has seen costs what the
-// bitmap count costs.
-func JoinLen(v *View, op JoinOp, as ...bitmap.Audience) (JoinReport, error) {
-	ps, rep, err := joinInputs(v, op, as)
+// JoinLen is Join without the result: it counts the profiles Join would
+// return. Two inputs are counted without building their combination
+// (bitmap.AndLen, OrLen, AndNotLen). Inputs are projected as Join projects
+// them, so counting two sets made under v costs what the bitmap count
+// costs, and allocates nothing.
+func JoinLen(v *View, op JoinOp, as ...Profiles) (uint64, error) {
+	var arr [4]bitmap.Audience
+	ps, err := projectInputs(v, op, as, arr[:0])
 	if err != nil || len(ps) == 0 {
-		return rep, err
+		return 0, err
 	}
 	switch {
 	case len(ps) == 1:
-		rep.Result = ps[0].Len()
+		return ps[0].Len(), nil
 	case len(ps) == 2 && op == JoinAnd:
-		rep.Result = bitmap.AndLen(ps[0], ps[1])
+		return bitmap.AndLen(ps[0], ps[1]), nil
 	case len(ps) == 2 && op == JoinOr:
-		rep.Result = bitmap.OrLen(ps[0], ps[1])
+		return bitmap.OrLen(ps[0], ps[1]), nil
 	case op == JoinAndNot:
 		rest := ps[1]
 		if len(ps) > 2 {
 			rest = bitmap.OrAll(ps[1:]...)
 		}
-		rep.Result = bitmap.AndNotLen(ps[0], rest)
+		return bitmap.AndNotLen(ps[0], rest), nil
 	case op == JoinAnd:
-		rep.Result = bitmap.AndAll(ps...).Len()
+		return bitmap.AndAll(ps...).Len(), nil
 	default:
-		rep.Result = bitmap.OrAll(ps...).Len()
+		return bitmap.OrAll(ps...).Len(), nil
 	}
-	return rep, nil
 }
 
-// joinInputs checks op and projects the inputs onto v.
-func joinInputs(v *View, op JoinOp, as []bitmap.Audience) ([]bitmap.Audience, JoinReport, error) {
-	rep := JoinReport{Op: op, Inputs: make([]JoinInput, len(as))}
+// projectInputs checks op and appends to ps the numbers of each input
+// projected onto v.
+func projectInputs(v *View, op JoinOp, as []Profiles, ps []bitmap.Audience) ([]bitmap.Audience, error) {
 	if op < JoinAnd || op > JoinAndNot {
-		return nil, rep, ErrJoinOp
+		return nil, ErrJoinOp
 	}
-	ps := make([]bitmap.Audience, len(as))
-	for i, a := range as {
-		ps[i] = project(v, a)
-		rep.Inputs[i] = JoinInput{Members: a.Len(), Profiles: ps[i].Len()}
-	}
-	return ps, rep, nil
-}
-
-// project is v.Project(a), but returns a itself when every member of a is
-// a live profile of v. An audience v knows (see View.Project) needs no
-// check; another is checked with a bitmap difference against v's profiles,
-// which builds nothing, and remembered if it passes. If identities were
-// erased since v was taken, one pass over the members tells whether the
-// profiles are still live. A projection it builds is not remembered: it
-// does not outlive the join unless Join returns it, and Join remembers its
-// result.
-func project(v *View, a bitmap.Audience) bitmap.Audience {
-	if !v.isKnown(a) {
-		if bitmap.AndNotLen(a, v.profiles) != 0 {
-			return v.projectProfiles(a)
+	for _, a := range as {
+		p, err := v.Project(a)
+		if err != nil {
+			return nil, fmt.Errorf("join: %w", err)
 		}
-		v.remember(a)
+		ps = append(ps, p.set)
 	}
-	if v.current() {
-		return a
-	}
-	for m := range a.All() {
-		if !v.rv.Live(m) || v.dict.Erased(v.rv.Key(m)) {
-			return v.projectProfiles(a)
-		}
-	}
-	return a
+	return ps, nil
 }

@@ -26,9 +26,9 @@ func TestJoinAfterErasure(t *testing.T) {
 	all := v.Profiles()
 	require.Equal(t, uint64(2), all.Len())
 
-	rep, err := reconcile.JoinLen(v, reconcile.JoinAnd, all, all)
+	n, err := reconcile.JoinLen(v, reconcile.JoinAnd, all, all)
 	require.NoError(t, err)
-	require.Equal(t, uint64(2), rep.Result)
+	require.Equal(t, uint64(2), n)
 	joined, _, err := reconcile.Join(v, reconcile.JoinAnd, all, all)
 	require.NoError(t, err)
 	require.True(t, joined.Equal(all), "an audience of the view's profiles is used as it is")
@@ -38,11 +38,11 @@ func TestJoinAfterErasure(t *testing.T) {
 	pb, ok := v.Profile(b)
 	require.True(t, ok)
 	for _, view := range []*reconcile.View{v, g.View()} {
-		rep, err = reconcile.JoinLen(view, reconcile.JoinAnd, all, all)
+		n, err = reconcile.JoinLen(view, reconcile.JoinAnd, all, all)
 		require.NoError(t, err)
-		require.Equal(t, uint64(1), rep.Result)
-		joined, _, err = reconcile.Join(view, reconcile.JoinOr, all, bitmap.Audience{})
+		require.Equal(t, uint64(1), n)
+		joined, _, err = reconcile.Join(view, reconcile.JoinOr, all, reconcile.Profiles{})
 		require.NoError(t, err)
-		require.True(t, joined.Equal(bitmap.Of(uint32(pb))), "joined = %v", joined.AppendTo(nil))
+		require.True(t, joined.Audience().Equal(bitmap.Of(uint32(pb))), "joined = %v", joined.Audience().AppendTo(nil))
 	}
 }

@@ -2,7 +2,6 @@ package reconcile_test
 
 import (
 	"math/rand/v2"
-	"runtime"
 	"strconv"
 	"sync"
 	"testing"
@@ -20,17 +19,18 @@ import (
 // another system would send, and id their profiles under the third view,
 // the graph's current one.
 type churn struct {
-	w                 *flowWorld
-	old, mid, id, ids bitmap.Audience
-	v1, v2            *reconcile.View
-	a, b, c, d        int // people merged and split
+	w            *flowWorld
+	old, mid, id reconcile.Profiles
+	ids          bitmap.Audience
+	v1, v2       *reconcile.View
+	a, b, c, d   int // people merged and split
 }
 
 func newChurn(t *testing.T, seed uint64) *churn {
 	w := flowGen(t, seed, 400, reconcile.Rules{})
 	rnd := rand.New(rand.NewPCG(seed, 99))
 	ch := &churn{w: w, a: 10, b: 11, c: 20, d: 21}
-	pick := func(v *reconcile.View, must ...int) bitmap.Audience {
+	pick := func(v *reconcile.View, must ...int) reconcile.Profiles {
 		var ids []idtypes.ID
 		for _, p := range must {
 			ids = append(ids, w.people[p][0])
@@ -77,9 +77,9 @@ func newChurn(t *testing.T, seed uint64) *churn {
 	return ch
 }
 
-// modelProject maps an audience of profiles made under view under (or of
-// identity ordinals if under is nil) to the model's components of the
-// identities it stands for: each profile's key identity under its view.
+// modelProject maps profiles made under view under (or identity ordinals if
+// under is nil) to the model's components of the identities they stand
+// for: each profile's key identity under its view.
 func (ch *churn) modelProject(t *testing.T, a bitmap.Audience, under *reconcile.View) map[idtypes.ID]bool {
 	out := map[idtypes.ID]bool{}
 	for m := range a.All() {
@@ -131,12 +131,12 @@ func modelJoin(op reconcile.JoinOp, sets ...map[idtypes.ID]bool) map[idtypes.ID]
 func TestJoin(t *testing.T) {
 	ch := newChurn(t, 30)
 	v := ch.w.g.View()
-	inputs := map[string]bitmap.Audience{"old": ch.old, "mid": ch.mid, "ids": ch.id}
+	inputs := map[string]reconcile.Profiles{"old": ch.old, "mid": ch.mid, "ids": ch.id}
 	// What the model projects: profiles through the view they were made
 	// under, and for "ids" the identities ch.id was made of.
 	models := map[string]map[idtypes.ID]bool{
-		"old": ch.modelProject(t, ch.old, ch.v1),
-		"mid": ch.modelProject(t, ch.mid, ch.v2),
+		"old": ch.modelProject(t, ch.old.Audience(), ch.v1),
+		"mid": ch.modelProject(t, ch.mid.Audience(), ch.v2),
 		"ids": ch.modelProject(t, ch.ids, nil),
 	}
 	for _, tc := range []struct {
@@ -153,7 +153,7 @@ func TestJoin(t *testing.T) {
 	} {
 		for _, op := range []reconcile.JoinOp{reconcile.JoinAnd, reconcile.JoinOr, reconcile.JoinAndNot} {
 			t.Run(tc.name+"/"+op.String(), func(t *testing.T) {
-				var as []bitmap.Audience
+				var as []reconcile.Profiles
 				var sets []map[idtypes.ID]bool
 				for _, n := range tc.in {
 					as = append(as, inputs[n])
@@ -161,9 +161,15 @@ func TestJoin(t *testing.T) {
 				}
 				want := modelJoin(op, sets...)
 
-				// The view remembers what it checked and made: later
-				// calls must agree with the first.
-				for range 2 {
+				// Inputs projected once and as they are give the same.
+				for round := range 2 {
+					if round == 1 {
+						for i, a := range as {
+							p, err := v.Project(a)
+							require.NoError(t, err)
+							as[i] = p
+						}
+					}
 					got, rep, err := reconcile.Join(v, op, as...)
 					require.NoError(t, err)
 					require.Equal(t, want, comps(t, ch.w.model, v, got))
@@ -174,10 +180,11 @@ func TestJoin(t *testing.T) {
 						assert.Equal(t, a.Len(), rep.Inputs[i].Members)
 						assert.Equal(t, uint64(len(sets[i])), rep.Inputs[i].Profiles)
 					}
+					require.Same(t, v, got.View())
 
-					lrep, err := reconcile.JoinLen(v, op, as...)
+					n, err := reconcile.JoinLen(v, op, as...)
 					require.NoError(t, err)
-					require.Equal(t, rep, lrep)
+					require.Equal(t, rep.Result, n)
 
 					// A result joins with itself as it is.
 					again, arep, err := reconcile.Join(v, reconcile.JoinAnd, got, got)
@@ -205,12 +212,13 @@ func TestJoinChurn(t *testing.T) {
 	pd, ok := v.Profile(ch.w.people[ch.d][0])
 	require.True(t, ok)
 	require.Equal(t, pc, pd, "c and d merged")
-	require.True(t, and.Contains(uint32(pc)), "c (old) and d (mid) are one profile in both")
+	require.True(t, and.Contains(pc), "c (old) and d (mid) are one profile in both")
 	pa, _ := v.Profile(ch.w.people[ch.a][0])
 	pb, _ := v.Profile(ch.w.people[ch.b][0])
 	require.NotEqual(t, pa, pb, "a and b split")
-	mid := v.Project(ch.mid)
-	require.NotEqual(t, mid.Contains(uint32(pa)), mid.Contains(uint32(pb)), "the merged profile went to one side")
+	mid, err := v.Project(ch.mid)
+	require.NoError(t, err)
+	require.NotEqual(t, mid.Contains(pa), mid.Contains(pb), "the merged profile went to one side")
 }
 
 func TestJoinBadOp(t *testing.T) {
@@ -243,39 +251,47 @@ func TestJoinSameView(t *testing.T) {
 		}
 	}
 	a, b := keySet(t, v, x...), keySet(t, v, y...)
+	x0, y0 := a.Audience(), b.Audience()
 	for op, want := range map[reconcile.JoinOp]bitmap.Audience{
-		reconcile.JoinAnd: bitmap.And(a, b), reconcile.JoinOr: bitmap.Or(a, b), reconcile.JoinAndNot: bitmap.AndNot(a, b),
+		reconcile.JoinAnd: bitmap.And(x0, y0), reconcile.JoinOr: bitmap.Or(x0, y0), reconcile.JoinAndNot: bitmap.AndNot(x0, y0),
 	} {
 		got, rep, err := reconcile.Join(v, op, a, b)
 		require.NoError(t, err)
-		require.True(t, want.Equal(got), op)
+		require.True(t, want.Equal(got.Audience()), op)
 		require.Equal(t, []reconcile.JoinInput{{Members: a.Len(), Profiles: a.Len()}, {Members: b.Len(), Profiles: b.Len()}}, rep.Inputs)
 	}
 }
 
-// TestProjectIsProfiles checks what the view's memory relies on: a
-// projection holds only profiles of the view, so it projects to itself.
+// TestProjectIsProfiles checks what the flows rely on: a projection holds
+// only profiles of the view, so it projects to itself, and AsProfiles takes
+// it.
 func TestProjectIsProfiles(t *testing.T) {
 	ch := newChurn(t, 34)
 	v := ch.w.g.View()
-	for _, a := range []bitmap.Audience{ch.old, ch.mid, ch.id} {
-		p := v.Project(a)
+	for _, a := range []reconcile.Profiles{ch.old, ch.mid, ch.id} {
+		p, err := v.Project(a)
+		require.NoError(t, err)
 		require.NotZero(t, p.Len())
-		require.Zero(t, bitmap.AndNotLen(p, v.Profiles()))
+		require.Zero(t, bitmap.AndNotLen(p.Audience(), v.Profiles().Audience()))
 		for m := range p.All() {
-			k := v.Key(reconcile.Profile(m))
+			k := v.Key(m)
 			require.True(t, k.IsValid())
 			q, ok := v.Profile(k)
 			require.True(t, ok)
-			require.Equal(t, reconcile.Profile(m), q)
+			require.Equal(t, m, q)
 		}
-		require.True(t, p.Equal(v.Project(p)))
+		again, err := v.Project(p)
+		require.NoError(t, err)
+		require.True(t, p.Equal(again))
+		checked, err := v.AsProfiles(p.Audience())
+		require.NoError(t, err)
+		require.True(t, p.Equal(checked))
 	}
 }
 
-// TestJoinConcurrent joins and counts the same audiences, and new ones,
-// from several goroutines under one view while the collector runs, and
-// checks every answer against one computed alone first.
+// TestJoinConcurrent joins and counts the same profiles, made under
+// several views, from several goroutines under one view, and checks every
+// answer against one computed alone first.
 func TestJoinConcurrent(t *testing.T) {
 	ch := newChurn(t, 35)
 	v := ch.w.g.View()
@@ -283,24 +299,20 @@ func TestJoinConcurrent(t *testing.T) {
 	var b bitmap.Builder
 	for m := range keys.All() {
 		if m%3 == 0 {
-			b.Add(m)
+			b.Add(uint32(m))
 		}
 	}
-	third := b.Audience() // profiles, not yet checked by the view
-	inputs := [][]bitmap.Audience{{ch.old, ch.mid}, {ch.id, third}, {third, keys}, {ch.old, ch.id, third}}
+	third, err := v.AsProfiles(b.Audience())
+	require.NoError(t, err)
+	inputs := [][]reconcile.Profiles{{ch.old, ch.mid}, {ch.id, third}, {third, keys}, {ch.old, ch.id, third}}
 	type answer struct {
-		out bitmap.Audience
+		out reconcile.Profiles
 		rep reconcile.JoinReport
 	}
 	want := map[[2]int]answer{}
 	for i, as := range inputs {
 		for op := reconcile.JoinAnd; op <= reconcile.JoinAndNot; op++ {
-			// Clones, so that the goroutines meet the originals first.
-			cs := make([]bitmap.Audience, len(as))
-			for j, a := range as {
-				cs[j] = bitmap.Of(a.AppendTo(nil)...)
-			}
-			out, rep, err := reconcile.Join(v, op, cs...)
+			out, rep, err := reconcile.Join(v, op, as...)
 			require.NoError(t, err)
 			want[[2]int{i, int(op)}] = answer{out, rep}
 		}
@@ -312,26 +324,15 @@ func TestJoinConcurrent(t *testing.T) {
 				i, op := (g+r)%len(inputs), reconcile.JoinOp(1+r%3)
 				w := want[[2]int{i, int(op)}]
 				as := inputs[i]
-				if r%5 == 0 { // a fresh copy the view has not seen
-					as = []bitmap.Audience{bitmap.Of(as[0].AppendTo(nil)...), as[1]}
-					as = append(as, inputs[i][2:]...)
-				}
 				out, rep, err := reconcile.Join(v, op, as...)
 				if err != nil || !out.Equal(w.out) || rep.Result != w.rep.Result {
 					t.Errorf("Join %d %v = %d, %v; want %d", i, op, rep.Result, err, w.rep.Result)
 					return
 				}
-				lrep, err := reconcile.JoinLen(v, op, as...)
-				if err != nil || lrep.Result != w.rep.Result {
-					t.Errorf("JoinLen %d %v = %d, %v; want %d", i, op, lrep.Result, err, w.rep.Result)
+				n, err := reconcile.JoinLen(v, op, as...)
+				if err != nil || n != w.rep.Result {
+					t.Errorf("JoinLen %d %v = %d, %v; want %d", i, op, n, err, w.rep.Result)
 					return
-				}
-				if p := v.Project(as[0]); !p.Equal(v.Project(bitmap.Of(as[0].AppendTo(nil)...))) {
-					t.Errorf("Project of input %d differs from that of a copy", i)
-					return
-				}
-				if r%10 == 0 {
-					runtime.GC()
 				}
 			}
 		})
@@ -340,19 +341,20 @@ func TestJoinConcurrent(t *testing.T) {
 }
 
 // BenchmarkJoinLenFirst counts the intersection of two audiences of
-// profiles of the view. audiences=remembered: the view knows them (after
-// the first call), so JoinLen costs bitmap.AndLen. audiences=new: a fresh
-// copy of each per call (made with the timer stopped), which JoinLen checks
-// against the view's profiles: the first-call cost. impl=naive: a counting
+// profiles of the view. audiences=typed: Profiles made under the view, so
+// JoinLen costs bitmap.AndLen. audiences=new: a fresh copy of the numbers
+// per call (made with the timer stopped), which View.AsProfiles checks
+// against the view's profiles before JoinLen: the cost of an audience read
+// back from storage. impl=naive: a counting
 // merge of the two as sorted []uint32. members/s counts both inputs.
 func BenchmarkJoinLenFirst(b *testing.B) {
 	for _, n := range sizes(1e5, 4e5) {
 		b.Run("profiles="+strconv.Itoa(n), func(b *testing.B) {
 			w := getBenchWorld(b)
 			x, y := w.audience(w.v, n, 7), w.audience(w.v, n, 8)
-			sx, sy := x.AppendTo(nil), y.AppendTo(nil)
+			sx, sy := x.Audience().AppendTo(nil), y.Audience().AppendTo(nil)
 			_, want := naiveAnd(sx, sy, true)
-			for _, mode := range []string{"audiences=remembered/impl=idbits", "audiences=new/impl=idbits", "impl=naive"} {
+			for _, mode := range []string{"audiences=typed/impl=idbits", "audiences=new/impl=idbits", "impl=naive"} {
 				b.Run(mode, func(b *testing.B) {
 					b.ReportAllocs()
 					got := 0
@@ -363,14 +365,21 @@ func BenchmarkJoinLenFirst(b *testing.B) {
 							continue
 						case "audiences=new/impl=idbits":
 							b.StopTimer()
-							x, y = bitmap.Of(sx...), bitmap.Of(sy...)
+							bx, by := bitmap.Of(sx...), bitmap.Of(sy...)
 							b.StartTimer()
+							var err error
+							if x, err = w.v.AsProfiles(bx); err != nil {
+								b.Fatal(err)
+							}
+							if y, err = w.v.AsProfiles(by); err != nil {
+								b.Fatal(err)
+							}
 						}
-						rep, err := reconcile.JoinLen(w.v, reconcile.JoinAnd, x, y)
+						n, err := reconcile.JoinLen(w.v, reconcile.JoinAnd, x, y)
 						if err != nil {
 							b.Fatal(err)
 						}
-						got = int(rep.Result)
+						got = int(n)
 					}
 					if got != want {
 						b.Fatalf("join counts %d, want %d", got, want)

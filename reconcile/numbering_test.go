@@ -20,7 +20,7 @@ func TestProfileNumbers(t *testing.T) {
 	}
 	v1 := g.View()
 	requireDenseNumbers(t, v1)
-	require.True(t, bitmap.Of(0, 1, 2, 3, 4, 5).Equal(v1.Profiles()))
+	require.True(t, bitmap.Of(0, 1, 2, 3, 4, 5).Equal(v1.Profiles().Audience()))
 	num := func(v *View, id idtypes.ID) Profile {
 		t.Helper()
 		p, ok := v.Profile(id)
@@ -62,13 +62,21 @@ func TestProfileNumbers(t *testing.T) {
 	// Old audiences follow their keys.
 	old := v1.Profiles()
 	want := bitmap.Of(uint32(num(v4, e(0))), uint32(p12), uint32(num(v4, e(3))), uint32(num(v4, e(4))), uint32(num(v4, e(5))))
-	require.True(t, want.Equal(v4.Project(old)), "got %v", v4.Project(old).AppendTo(nil))
+	got := mustProject(t, v4, old)
+	require.True(t, want.Equal(got), "got %v", got.AppendTo(nil))
 	// And a newer audience projects onto an older view: the born numbers
 	// go to the profiles of their keys there, if any.
-	require.True(t, v1.Project(bitmap.Of(uint32(num(v4, e(3))))).IsEmpty(), "the key of number 7, K3, is in no profile of v1")
-	require.True(t, bitmap.Of(uint32(p12)).Equal(v1.Project(bitmap.Of(uint32(p12)))))
-	require.True(t, v1.Project(bitmap.Of(uint32(num(v2, e(10))))).IsEmpty(), "e(10) is in no profile of v1")
-	require.True(t, bitmap.Of(uint32(num(v2, e(10)))).Equal(v3.Project(bitmap.Of(uint32(num(v2, e(10)))))))
+	of := func(v *View, ps ...Profile) Profiles {
+		var b bitmap.Builder
+		for _, p := range ps {
+			b.Add(uint32(p))
+		}
+		return mustProfiles(t, v, b.Audience())
+	}
+	require.True(t, mustProject(t, v1, of(v4, num(v4, e(3)))).IsEmpty(), "the key of number 7, K3, is in no profile of v1")
+	require.True(t, bitmap.Of(uint32(p12)).Equal(mustProject(t, v1, of(v3, p12))))
+	require.True(t, mustProject(t, v1, of(v2, num(v2, e(10)))).IsEmpty(), "e(10) is in no profile of v1")
+	require.True(t, bitmap.Of(uint32(num(v2, e(10)))).Equal(mustProject(t, v3, of(v2, num(v2, e(10))))))
 
 	// No number is handed out twice, also across erasures.
 	_, err := g.Erase(e(0))
@@ -102,7 +110,7 @@ func TestProjectEqualsKeyModel(t *testing.T) {
 		g := NewGraph(rules)
 		recs := randomRecords(rnd, 300, 120)
 		var views []*View
-		var auds []bitmap.Audience // auds[i] is made under views[i]
+		var auds []Profiles // auds[i] is made under views[i]
 		dead := map[Profile]bool{}
 		for done := 0; done < len(recs); {
 			n := min(len(recs)-done, 1+rnd.IntN(25))
@@ -121,22 +129,25 @@ func TestProjectEqualsKeyModel(t *testing.T) {
 			var b bitmap.Builder
 			for p := range v.Profiles().All() {
 				if rnd.IntN(2) == 0 {
-					b.Add(p)
+					b.Add(uint32(p))
 				}
 			}
-			views, auds = append(views, v), append(auds, b.Audience())
+			views, auds = append(views, v), append(auds, mustProfiles(t, v, b.Audience()))
 		}
 		// Every audience onto every view, older and newer.
 		for i, a := range auds {
 			for _, v := range views {
-				want := modelProject(views[i], v, a)
-				got := v.Project(bitmap.Of(a.AppendTo(nil)...)) // a copy: no memory
+				want := modelProject(views[i], v, a.Audience())
+				got := mustProject(t, v, a)
 				require.True(t, want.Equal(got), "trial %d: audience %d: got %v, want %v", trial, i, got.AppendTo(nil), want.AppendTo(nil))
-				moved += int(bitmap.AndNotLen(got, a))
+				moved += int(bitmap.AndNotLen(got, a.Audience()))
 				// Join takes the same path, also for audiences of v.
-				joined, _, err := Join(v, JoinOr, bitmap.Of(a.AppendTo(nil)...))
+				joined, _, err := Join(v, JoinOr, a)
 				require.NoError(t, err)
-				require.True(t, want.Equal(joined), "trial %d: join of audience %d", trial, i)
+				require.True(t, want.Equal(joined.Audience()), "trial %d: join of audience %d", trial, i)
+				n, err := JoinLen(v, JoinAnd, a, a)
+				require.NoError(t, err)
+				require.Equal(t, want.Len(), n, "trial %d: count of audience %d", trial, i)
 			}
 		}
 	}
@@ -173,7 +184,7 @@ func checkLiveNumbers(t *testing.T, v *View) {
 			keys[k] = true
 		}
 	}
-	require.True(t, live.Audience().Equal(v.Profiles()), "Profiles is the live numbers")
+	require.True(t, live.Audience().Equal(v.Profiles().Audience()), "Profiles is the live numbers")
 	require.Equal(t, v.Len(), len(keys))
 }
 

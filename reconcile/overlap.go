@@ -104,8 +104,8 @@ type OverlapPair struct {
 // Overlap compares the audiences pairwise: sizes, intersections, Jaccard
 // indexes and one-directional shares, with opts.Floor withholding small
 // counts. It counts without building any intersection. The audiences must
-// be in one space (profiles of one view): project audiences from different
-// views or systems first (View.Project, or Join).
+// be in one space: for profiles, pass the Profiles.Audience of sets
+// projected onto one view (View.Project).
 //
 // Listing every pair counts them with bitmap.Overlap. Ranking counts with
 // bitmap.TopPairs, in memory proportional to the number of audiences and

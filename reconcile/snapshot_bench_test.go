@@ -77,11 +77,15 @@ func snapBenchWorld(b *testing.B, n int) *snapBench {
 	i := 0
 	for p := range v.Profiles().All() {
 		if i%10 == 0 {
-			tenth.Add(p)
+			tenth.Add(uint32(p))
 		}
 		i++
 	}
-	if err := g.Catalog().Put("tenth", tenth.Audience(), v); err != nil {
+	a, err := v.AsProfiles(tenth.Audience())
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := g.Catalog().Put("tenth", a); err != nil {
 		b.Fatal(err)
 	}
 	w := &snapBench{g: g, ids: g.Dictionary().Len()}

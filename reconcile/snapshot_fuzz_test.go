@@ -6,7 +6,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/idbits/idbits/bitmap"
 	"github.com/idbits/idbits/idtypes"
 	"github.com/idbits/idbits/reconcile"
 	"github.com/stretchr/testify/require"
@@ -23,7 +22,7 @@ func snapSeeds(tb testing.TB) [][]byte {
 		MaxPerRecord: 3,
 	})
 	catalogOnly := reconcile.NewGraph(reconcile.Rules{})
-	require.NoError(tb, catalogOnly.Catalog().Put("nobody", bitmap.Audience{}, nil))
+	require.NoError(tb, catalogOnly.Catalog().Put("nobody", reconcile.Profiles{}))
 	erased := snapWorld(tb, 21, 2)
 	for p := range 2 {
 		_, err := erased.EraseCascade(snapPerson(p)...)

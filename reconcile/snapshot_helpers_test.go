@@ -86,15 +86,19 @@ func snapWorld(tb testing.TB, seed uint64, people int) *reconcile.Graph {
 	i := 0
 	for k := range v.Profiles().All() {
 		if i%2 == 0 {
-			even.Add(k)
+			even.Add(uint32(k))
 		} else {
-			odd.Add(k)
+			odd.Add(uint32(k))
 		}
 		i++
 	}
-	require.NoError(tb, cat.Put("even", even.Audience(), v))
-	require.NoError(tb, cat.Put("odd ünïcode", odd.Audience(), v))
-	require.NoError(tb, cat.Put("empty", bitmap.Audience{}, v))
+	ev, err := v.AsProfiles(even.Audience())
+	require.NoError(tb, err)
+	od, err := v.AsProfiles(odd.Audience())
+	require.NoError(tb, err)
+	require.NoError(tb, cat.Put("even", ev))
+	require.NoError(tb, cat.Put("odd ünïcode", od))
+	require.NoError(tb, cat.Put("empty", reconcile.Profiles{}))
 
 	for p := 0; p < people; p += 3 {
 		_, err := g.EraseCascade(snapPerson(p)[3])
@@ -169,9 +173,9 @@ func requireSameGraph(tb testing.TB, want, got *reconcile.Graph) {
 	wc, gc := want.Catalog(), got.Catalog()
 	require.Equal(tb, wc.Names(), gc.Names())
 	for _, name := range wc.Names() {
-		wa, _, ok := wc.Get(name)
+		wa, ok := wc.Get(name)
 		require.True(tb, ok)
-		ga, _, ok := gc.Get(name)
+		ga, ok := gc.Get(name)
 		require.True(tb, ok)
 		require.Equal(tb, profileKeyTexts(wv, wa), profileKeyTexts(gv, ga), "audience %q", name)
 		wi, _ := wc.Identities(name)
@@ -266,10 +270,10 @@ func fixSnap(b []byte) []byte {
 
 // profileKeyTexts returns the key identifiers, as text and sorted, of the profiles
 // of v in a ("-" for a member that is not a profile of v).
-func profileKeyTexts(v *reconcile.View, a bitmap.Audience) []string {
+func profileKeyTexts(v *reconcile.View, a reconcile.Profiles) []string {
 	out := []string{}
 	for p := range a.All() {
-		if k := v.Key(reconcile.Profile(p)); k.IsValid() {
+		if k := v.Key(p); k.IsValid() {
 			out = append(out, k.Text())
 		} else {
 			out = append(out, "-")

@@ -217,8 +217,8 @@ func TestSnapshotInvalidContents(t *testing.T) {
 	gone, _ := d.Lookup(ann[1])
 	_, err := g.Erase(ann[1])
 	require.NoError(t, err)
-	require.NoError(t, g.Catalog().Put("a", g.View().Profiles(), nil))
-	require.NoError(t, g.Catalog().Put("b", bitmap.Audience{}, nil))
+	require.NoError(t, g.Catalog().Put("a", g.View().Profiles()))
+	require.NoError(t, g.Catalog().Put("b", reconcile.Profiles{}))
 	header, secs := parseSnap(t, snapBytes(t, g))
 	idx := func(tag string) int {
 		i := slices.IndexFunc(secs, func(s snapSection) bool { return s.Tag == tag })
@@ -531,7 +531,7 @@ func TestSnapshotWhileLinking(t *testing.T) {
 	go func() {
 		defer wg.Done()
 		for range 50 {
-			assert.NoError(t, g.Catalog().Put("all", g.View().Profiles(), nil))
+			assert.NoError(t, g.Catalog().Put("all", g.View().Profiles()))
 		}
 	}()
 	done := make(chan struct{})

@@ -2,14 +2,11 @@ package reconcile
 
 import (
 	"iter"
-	"runtime"
 	"slices"
-	"sync/atomic"
 	"time"
 
 	"github.com/idbits/idbits/bitmap"
 	"github.com/idbits/idbits/idtypes"
-	"github.com/idbits/idbits/internal/audienceid"
 	"github.com/idbits/idbits/reconcile/internal/resolve"
 )
 
@@ -20,10 +17,10 @@ import (
 // highest-priority namespace, ties broken by idtypes.ID.Compare), whatever
 // members it gains or loses. A profile that merges into another, or whose
 // key moves to another profile or is erased, loses its number for good: the
-// graph never hands it to another profile. So a set of profiles is a
-// bitmap.Audience of numbers, compact enough to store as a bitmap, and an
-// audience made under one view stays valid under the next ones (see
-// Project). View.Key gives a profile's key identifier; doc.go says more.
+// graph never hands it to another profile. So a set of profiles (Profiles)
+// is a bitmap of numbers, compact enough to store as a bitmap, and a set
+// made under one view stays valid under the next ones (see View.Project).
+// View.Key gives a profile's key identifier; doc.go says more.
 type Profile uint32
 
 // View is an immutable resolution of a Graph at one moment: identity ->
@@ -38,53 +35,12 @@ type Profile uint32
 type View struct {
 	rv       *resolve.View
 	dict     *Dictionary
-	g        *Graph          // the graph, for numbers of newer views
+	g        *Graph          // the graph: its views number profiles alike
 	profiles bitmap.Audience // live numbers
 	// erasures is the dictionary's count of erasures when the view was
 	// taken, all of them resolved into it (math.MaxUint64 if unknown): while
 	// the count is unchanged, no profile of the view has been erased since.
 	erasures uint64
-	// known holds the bitmaps of audiences whose members are all in
-	// profiles: those the view made (Project, Join) and those Join checked.
-	// Nil until the first one; see remember.
-	known atomic.Pointer[audienceid.Set]
-}
-
-// bitmapOf returns the bitmap of an audience, which identifies it and its
-// copies (nil for an empty audience).
-var bitmapOf = audienceid.Bitmap[bitmap.Audience]()
-
-// isKnown reports whether every member of a is in v.profiles, as far as v
-// knows without reading a: a is empty, the profiles themselves, or
-// remembered. It says nothing about erasures since v was taken.
-func (v *View) isKnown(a bitmap.Audience) bool {
-	bm := bitmapOf(a)
-	if bm == nil || bm == bitmapOf(v.profiles) {
-		return true
-	}
-	s := v.known.Load()
-	return s != nil && s.Has(bm)
-}
-
-// remember records that every member of a is in v.profiles. The record
-// holds a alive no longer than its other users do, and goes with v.
-func (v *View) remember(a bitmap.Audience) {
-	bm := bitmapOf(a)
-	if bm == nil || bm == bitmapOf(v.profiles) {
-		return
-	}
-	s := v.known.Load()
-	if s == nil {
-		s = new(audienceid.Set)
-		if v.known.CompareAndSwap(nil, s) {
-			// The set's entries refer to it from their audiences'
-			// cleanups; once v is gone, release it from them.
-			runtime.AddCleanup(v, (*audienceid.Set).Stop, s)
-		} else {
-			s = v.known.Load()
-		}
-	}
-	s.Add(bm)
 }
 
 // current reports whether no identity was erased since v was taken, so that
@@ -155,9 +111,6 @@ func (v *View) Len() int { return v.rv.Len() }
 // Identities returns the number of identities in profiles.
 func (v *View) Identities() int { return v.rv.Identities() }
 
-// Profiles returns every profile of the view, as profile numbers.
-func (v *View) Profiles() bitmap.Audience { return v.profiles }
-
 // NamespaceCount counts one namespace in a view.
 type NamespaceCount struct {
 	Namespace  idtypes.Namespace
@@ -180,90 +133,6 @@ func (v *View) Namespaces() []NamespaceCount {
 	}
 	slices.SortFunc(out, func(a, b NamespaceCount) int { return a.Namespace.Compare(b.Namespace) })
 	return out
-}
-
-// Project maps an audience of profiles of this graph, made under any of
-// its views (older or newer), onto this view: each member goes to the
-// profile that holds, in this view, the key identity it had when the
-// audience was made. So a profile that still has its key keeps its number;
-// profiles merged into another become that one; a profile whose key moved
-// to another profile (a shared device taken over, a CRM ID joining an
-// anonymous profile) follows its key; and a profile whose key was erased,
-// or numbers the graph never handed out, drop out. Profiles of another
-// Graph, also one loaded from a snapshot of this one, are numbered apart:
-// carry them by identities (ProfilesOf, or a Catalog).
-//
-// The view remembers the audiences Project and ProfilesOf return, and those
-// Join found to be made of its profiles, by the identity of their members
-// (an audience and its copies, not an equal audience built separately),
-// without holding them alive. Projecting such an audience again returns it
-// as it is, without reading it, while no identity has been erased since the
-// view was taken. So project an audience once per view and join the result
-// as often as needed: only the set operation itself is paid.
-func (v *View) Project(a bitmap.Audience) bitmap.Audience {
-	if v.isKnown(a) && v.current() {
-		return a
-	}
-	p := v.projectProfiles(a)
-	v.remember(p)
-	return p
-}
-
-// ProfilesOf returns the profiles of this view that hold the identities
-// with ordinals ids. Identities in no profile of the view, or erased, are
-// left out. The view remembers the result as Project does.
-func (v *View) ProfilesOf(ids bitmap.Audience) bitmap.Audience {
-	p := v.profilesOf(ids)
-	v.remember(p)
-	return p
-}
-
-// profilesOf is ProfilesOf without the view's memory.
-func (v *View) profilesOf(ids bitmap.Audience) bitmap.Audience {
-	var b bitmap.Builder
-	buf := make([]uint32, 0, 4096)
-	out := make([]uint32, 0, 4096)
-	for batch := range ids.Batches(buf) {
-		out = out[:0]
-		for _, m := range batch {
-			if p, ok := v.ProfileOf(m); ok {
-				out = append(out, uint32(p))
-			}
-		}
-		b.AddMany(out)
-	}
-	return b.Audience()
-}
-
-// projectProfiles is Project without the view's memory: it maps every
-// member to the profile of its key and remembers nothing.
-func (v *View) projectProfiles(a bitmap.Audience) bitmap.Audience {
-	var b bitmap.Builder
-	buf := make([]uint32, 0, 4096)
-	out := make([]uint32, 0, 4096)
-	var later *resolve.View // the graph's latest view, for numbers newer than v
-	for batch := range a.Batches(buf) {
-		out = out[:0]
-		for _, m := range batch {
-			k := v.rv.Key(m)
-			if k == resolve.None && v.g != nil {
-				if later == nil {
-					later = v.g.latest.Load()
-				}
-				if later != nil {
-					k = later.Key(m)
-				}
-			}
-			if k == resolve.None {
-				continue
-			}
-			if p, ok := v.ProfileOf(k); ok {
-				out = append(out, uint32(p))
-			}
-		}
-		b.AddMany(out)
-	}
-	return b.Audience()
 }
 
 // Cuts returns the joins the rules cut in this resolution, in the order the

@@ -3,12 +3,10 @@ package reconcile
 import (
 	"errors"
 	"fmt"
-	"runtime"
 	"slices"
 	"sync"
 	"testing"
 	"time"
-	"weak"
 
 	"github.com/idbits/idbits/bitmap"
 	"github.com/idbits/idbits/idtypes"
@@ -250,23 +248,12 @@ func rememberWorld(t *testing.T) (g *Graph, v *View, first, second []uint32) {
 	return g, v, first, second
 }
 
-// slowProfilesOf is View.ProfilesOf without the view's memory.
-func slowProfilesOf(v *View, ids bitmap.Audience) bitmap.Audience {
-	var b bitmap.Builder
-	for m := range ids.All() {
-		if p, ok := v.ProfileOf(m); ok {
-			b.Add(uint32(p))
-		}
-	}
-	return b.Audience()
-}
-
-// slowProject is View.Project without the view's memory, for audiences of
-// v's graph no newer than v: each member goes to the profile of its key.
-func slowProject(v *View, a bitmap.Audience) bitmap.Audience {
+// slowProject maps the members of a, made under a view of v's graph no
+// newer than v, to the profile of their key in v, one by one.
+func slowProject(v *View, a Profiles) bitmap.Audience {
 	var b bitmap.Builder
 	for m := range a.All() {
-		if k := v.rv.Key(m); k != resolve.None {
+		if k := v.rv.Key(uint32(m)); k != resolve.None {
 			if p, ok := v.ProfileOf(k); ok {
 				b.Add(uint32(p))
 			}
@@ -275,74 +262,13 @@ func slowProject(v *View, a bitmap.Audience) bitmap.Audience {
 	return b.Audience()
 }
 
-// TestViewRemembers checks which audiences a view remembers as made of its
-// profiles, and that it uses what it remembers without reading the audience.
-func TestViewRemembers(t *testing.T) {
-	_, v, first, second := rememberWorld(t)
-	ids := bitmap.Of(first[:30]...) // identity ordinals, not profiles
-	require.False(t, v.isKnown(ids))
-
-	// Profiles of identities are remembered; the identities are not.
-	p := v.ProfilesOf(ids)
-	require.Equal(t, uint64(30), p.Len())
-	assert.True(t, v.isKnown(p))
-	assert.False(t, v.isKnown(ids))
-	assert.True(t, bitmapOf(v.Project(p)) == bitmapOf(p), "a remembered audience projects to itself")
-	// An audience of numbers that are not all profiles of v: 30 profiles and
-	// a number never handed out.
-	notAll := bitmap.Or(p, bitmap.Of(1000))
-	require.False(t, v.isKnown(notAll))
-
-	// An audience of profiles built elsewhere is remembered by the first
-	// join that checks it, and so are copies of it, but not an equal one
-	// built separately; a join's result is remembered too.
-	keys := slowProfilesOf(v, bitmap.Of(second[10:40]...))
-	require.Equal(t, uint64(30), keys.Len())
-	require.False(t, v.isKnown(keys))
-	and, rep, err := Join(v, JoinAnd, p, keys)
-	require.NoError(t, err)
-	assert.Equal(t, uint64(20), rep.Result)
-	copied := keys
-	assert.True(t, v.isKnown(copied))
-	assert.False(t, v.isKnown(slowProfilesOf(v, bitmap.Of(second[10:40]...))), "an equal audience built separately")
-	assert.True(t, v.isKnown(and))
-	assert.True(t, v.isKnown(v.Profiles()))
-	assert.True(t, v.isKnown(bitmap.Audience{}))
-
-	// An audience not made of profiles is projected on every call, and
-	// neither it nor the projections JoinLen drops are remembered.
-	n := v.known.Load().Len()
-	for range 2 {
-		lrep, err := JoinLen(v, JoinOr, notAll, keys)
-		require.NoError(t, err)
-		assert.Equal(t, []JoinInput{{Members: 31, Profiles: 30}, {Members: 30, Profiles: 30}}, lrep.Inputs)
-		assert.Equal(t, uint64(40), lrep.Result)
-		assert.False(t, v.isKnown(notAll))
-		assert.Equal(t, n, v.known.Load().Len())
-	}
-
-	// What the view remembers, it takes as it is: an audience that is not
-	// made of profiles but is remembered as if it were comes back unprojected
-	// (which no caller can arrange), so the joins did not read it.
-	fake := bitmap.Of(0, 1, 2, 3, 4, 1000) // 5 profiles and a number never handed out
-	v.remember(fake)
-	assert.True(t, bitmapOf(v.Project(fake)) == bitmapOf(fake))
-	rep, err = JoinLen(v, JoinAnd, fake, fake)
-	require.NoError(t, err)
-	assert.Equal(t, JoinInput{Members: 6, Profiles: 6}, rep.Inputs[0])
-	runtime.KeepAlive(keys) // and the other remembered audiences, so that
-	runtime.KeepAlive(and)  // the counts of entries above cannot drop
-	runtime.KeepAlive(p)
-}
-
-// TestViewRememberedAfterErasure checks that once an identity is erased, a
-// view taken before no longer takes what it remembers as it is.
-func TestViewRememberedAfterErasure(t *testing.T) {
+// TestProjectAfterErasure checks that once an identity is erased, a view
+// taken before no longer takes its own profiles as they are: the profile
+// whose key was erased drops out, in the old view and in the new one.
+func TestProjectAfterErasure(t *testing.T) {
 	g, v, first, _ := rememberWorld(t)
 	keys := v.ProfilesOf(bitmap.Of(first...))
-	require.True(t, v.isKnown(keys))
-	fake := bitmap.Of(0, 1, 2, 3, 4, 1000) // 5 profiles and a number never handed out
-	v.remember(fake)
+	require.Equal(t, uint64(40), keys.Len())
 
 	// Erase the CRM ID of person 0 (the key of its profile): its ECIDs stay,
 	// in a profile under another key in new views.
@@ -351,66 +277,19 @@ func TestViewRememberedAfterErasure(t *testing.T) {
 	require.False(t, v.current())
 	k0, ok := v.Profile(ecid(0))
 	require.True(t, ok, "the old view keeps the profile's shape")
-	require.True(t, keys.Contains(uint32(k0)))
+	require.True(t, keys.Contains(k0))
 	require.False(t, v.Key(k0).IsValid(), "the key was erased")
 
 	for _, view := range []*View{v, g.View()} {
 		want := slowProject(view, keys)
-		got := view.Project(keys)
-		require.True(t, want.Equal(got), "Project = %v, want %v", got.AppendTo(nil), want.AppendTo(nil))
-		rep, err := JoinLen(view, JoinAnd, keys, keys)
+		got, err := view.Project(keys)
 		require.NoError(t, err)
-		assert.Equal(t, want.Len(), rep.Result)
-		assert.Equal(t, uint64(39), rep.Result, "the erased key is no profile")
-
-		wantFake := slowProject(view, fake)
-		gotFake := view.Project(fake)
-		require.True(t, wantFake.Equal(gotFake), "Project = %v, want %v", gotFake.AppendTo(nil), wantFake.AppendTo(nil))
-		joined, _, err := Join(view, JoinOr, fake)
+		require.Same(t, view, got.View())
+		require.True(t, want.Equal(got.Audience()), "Project = %v, want %v", got.Audience().AppendTo(nil), want.AppendTo(nil))
+		n, err := JoinLen(view, JoinAnd, keys, keys)
 		require.NoError(t, err)
-		assert.True(t, wantFake.Equal(joined))
+		assert.Equal(t, uint64(39), n, "the erased key is no profile")
+		_, err = view.AsProfiles(keys.Audience())
+		require.ErrorIs(t, err, ErrNotProfile, "a profile whose key was erased")
 	}
-}
-
-// TestViewForgets checks that the view's memory holds no audience alive,
-// loses the entries of collected audiences, and goes with the view.
-func TestViewForgets(t *testing.T) {
-	_, v, first, _ := rememberWorld(t)
-	keep := v.ProfilesOf(bitmap.Of(first[:3]...))
-	gone := projected(v, first[3:9])
-	s := v.known.Load()
-	require.NotNil(t, s)
-	require.Equal(t, 2, s.Len())
-	done := func() bool { return gone() && s.Len() == 1 }
-	require.True(t, collect(done), "audience collected %v, view remembers %d; want true, 1", gone(), s.Len())
-	assert.True(t, v.isKnown(keep))
-
-	// Once the view is collected, its memory is released by the audiences
-	// it remembered (keep is still alive).
-	ws := weak.Make(s)
-	s, v = nil, nil
-	require.True(t, collect(func() bool { return ws.Value() == nil }), "the memory of a collected view is not released")
-	runtime.KeepAlive(keep)
-}
-
-// projected projects the members onto v, drops the result, and returns a
-// function that reports whether it was collected.
-//
-//go:noinline
-func projected(v *View, members []uint32) (gone func() bool) {
-	w := weak.Make(bitmapOf(v.ProfilesOf(bitmap.Of(members...))))
-	return func() bool { return w.Value() == nil }
-}
-
-// collect runs the collector until done reports true, a bounded number of
-// times, and reports whether it did.
-func collect(done func() bool) bool {
-	for range 50 {
-		runtime.GC()
-		if done() {
-			return true
-		}
-		runtime.Gosched()
-	}
-	return false
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/idbits/idbits/bitmap"
 	"github.com/idbits/idbits/examples/internal/cli"
 	"github.com/idbits/idbits/reconcile"
 	"github.com/idbits/idbits/reconcile/idfile"
@@ -70,10 +69,10 @@ func scenario(c *config, in inputs, prog *cli.Progress, out *idfile.Outputs) (*r
 	rep.List.ImportReport = list.Report
 
 	// Join in profile space, export the joined profiles' identifiers.
-	var joined bitmap.Audience
+	var joined reconcile.Profiles
 	err = prog.Time("join", "", func(*cli.Meter) error {
 		var err error
-		joined, _, err = reconcile.Join(v, reconcile.JoinAnd, segment.Audience, list.Audience)
+		joined, _, err = reconcile.Join(v, reconcile.JoinAnd, segment.Profiles, list.Profiles)
 		return err
 	})
 	if err != nil {
@@ -84,8 +83,9 @@ func scenario(c *config, in inputs, prog *cli.Progress, out *idfile.Outputs) (*r
 	var exp reconcile.ExportReport
 	err = prog.Time("export", "", func(*cli.Meter) error {
 		if c.out == "" {
-			_, exp = reconcile.Export(v, joined, opts)
-			return nil
+			res, err := reconcile.Export(v, joined, opts)
+			exp = res.Report
+			return err
 		}
 		_, err := out.Write(c.out, 0o644, func(w io.Writer) error {
 			var err error
@@ -108,9 +108,11 @@ func scenario(c *config, in inputs, prog *cli.Progress, out *idfile.Outputs) (*r
 
 	prog.Time("overlap", "", func(*cli.Meter) error {
 		rep.Overlap = reconcile.Overlap([]reconcile.NamedAudience{
-			{Name: "segment", Audience: segment.Audience},
-			{Name: "list", Audience: list.Audience},
-			{Name: "joined", Audience: joined},
+			// All three are profiles of v: Import and Join made them
+			// under it, so their numbers compare as they are.
+			{Name: "segment", Audience: segment.Profiles.Audience()},
+			{Name: "list", Audience: list.Profiles.Audience()},
+			{Name: "joined", Audience: joined.Audience()},
 		}, reconcile.OverlapOptions{})
 		return nil
 	})

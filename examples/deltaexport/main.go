@@ -205,11 +205,11 @@ func (s *story) label(v *reconcile.View, p reconcile.Profile) string {
 	return strings.Join(who, "+")
 }
 
-// labels names the profiles of a.
-func (s *story) labels(v *reconcile.View, a bitmap.Audience) string {
+// labels names the profiles of a, under the view a was made under.
+func (s *story) labels(a reconcile.Profiles) string {
 	var ls []string
 	for p := range a.All() {
-		ls = append(ls, s.label(v, reconcile.Profile(p)))
+		ls = append(ls, s.label(a.View(), p))
 	}
 	slices.Sort(ls)
 	if len(ls) == 0 {
@@ -219,14 +219,16 @@ func (s *story) labels(v *reconcile.View, a bitmap.Audience) string {
 }
 
 // audience returns the profiles of the devices under v.
-func audience(v *reconcile.View, devices []string) bitmap.Audience {
+func audience(v *reconcile.View, devices []string) reconcile.Profiles {
 	var b bitmap.Builder
 	for _, d := range devices {
 		if p, ok := v.Profile(parse("ECID:" + d)); ok {
 			b.Add(uint32(p))
 		}
 	}
-	return b.Audience()
+	// The numbers are profiles of v, so the check cannot fail.
+	a, _ := v.AsProfiles(b.Audience())
+	return a
 }
 
 // profiles prints the profiles of v, one a line.
@@ -235,11 +237,11 @@ func (s *story) profiles(w io.Writer, v *reconcile.View) {
 	var rows []row
 	for p := range v.Profiles().All() {
 		var ids []string
-		for id := range v.Members(reconcile.Profile(p)) {
+		for id := range v.Members(p) {
 			ids = append(ids, shortText(id))
 		}
 		slices.Sort(ids)
-		rows = append(rows, row{s.label(v, reconcile.Profile(p)), strings.Join(ids, " ")})
+		rows = append(rows, row{s.label(v, p), strings.Join(ids, " ")})
 	}
 	slices.SortFunc(rows, func(a, b row) int { return strings.Compare(a.label, b.label) })
 	for _, r := range rows {
@@ -280,7 +282,7 @@ func run(_ context.Context, args []string, out *idfile.Outputs, stdout, _ io.Wri
 	fmt.Fprintf(w, "Day 1: %d logins, %d profiles (CRM IDs unique)\n", len(day1), v1.Len())
 	s.profiles(w, v1)
 	prev := audience(v1, viewers1)
-	fmt.Fprintf(w, "Audience \"viewed the spring sale\": %d profiles: %s\n", prev.Len(), s.labels(v1, prev))
+	fmt.Fprintf(w, "Audience \"viewed the spring sale\": %d profiles: %s\n", prev.Len(), s.labels(prev))
 
 	// Day 2: what the new logins would do, then link them.
 	fmt.Fprintf(w, "\nDay 2: new logins\n")
@@ -302,14 +304,17 @@ func run(_ context.Context, args []string, out *idfile.Outputs, stdout, _ io.Wri
 	fmt.Fprintf(w, "\nDay 2: %d profiles\n", v2.Len())
 	s.profiles(w, v2)
 	cur := audience(v2, viewers2)
-	fmt.Fprintf(w, "Audience \"viewed the spring sale\": %d profiles: %s\n", cur.Len(), s.labels(v2, cur))
+	fmt.Fprintf(w, "Audience \"viewed the spring sale\": %d profiles: %s\n", cur.Len(), s.labels(cur))
 
 	// The delta, in day 2's profile space.
-	d := reconcile.Diff(v2, prev, cur)
+	d, err := reconcile.Diff(v2, prev, cur)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(w, "\nDelta in day 2's profiles\n")
-	fmt.Fprintf(w, "  day 1 audience, projected: %d profiles: %s\n", d.Previous.Len(), s.labels(v2, d.Previous))
-	fmt.Fprintf(w, "  entered: %d: %s\n", d.Entered.Len(), s.labels(v2, d.Entered))
-	fmt.Fprintf(w, "  exited:  %d: %s\n", d.Exited.Len(), s.labels(v2, d.Exited))
+	fmt.Fprintf(w, "  day 1 audience, projected: %d profiles: %s\n", d.Previous.Len(), s.labels(d.Previous))
+	fmt.Fprintf(w, "  entered: %d: %s\n", d.Entered.Len(), s.labels(d.Entered))
+	fmt.Fprintf(w, "  exited:  %d: %s\n", d.Exited.Len(), s.labels(d.Exited))
 
 	for _, f := range []struct {
 		title, path string
@@ -322,7 +327,7 @@ func run(_ context.Context, args []string, out *idfile.Outputs, stdout, _ io.Wri
 		var rep reconcile.DeltaReport
 		write := func(out io.Writer) error {
 			var err error
-			rep, err = reconcile.WriteDelta(out, v2, d, opts)
+			rep, err = reconcile.WriteDelta(out, d, opts)
 			return err
 		}
 		var body strings.Builder
@@ -339,7 +344,7 @@ func run(_ context.Context, args []string, out *idfile.Outputs, stdout, _ io.Wri
 		}
 		fmt.Fprintf(w, "\n%s (%s): %d realized rows, %d exited rows", f.title, c.ns, rep.RealizedRows, rep.ExitedRows)
 		if rep.Unmapped > 0 {
-			fmt.Fprintf(w, ", %d %s with no %s left out: %s", rep.Unmapped, plural(rep.Unmapped, "profile"), c.ns, s.labels(v2, rep.UnmappedProfiles))
+			fmt.Fprintf(w, ", %d %s with no %s left out: %s", rep.Unmapped, plural(rep.Unmapped, "profile"), c.ns, s.labels(rep.UnmappedProfiles))
 		}
 		if f.path != "" {
 			fmt.Fprintf(w, ", written to %s\n", f.path)
