@@ -358,7 +358,6 @@ func TestOverlapManyBounded(t *testing.T) {
 		}
 		as[i] = reconcile.NamedAudience{Name: fmt.Sprint(i), Audience: b.Audience()}
 	}
-	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	rep := reconcile.Overlap(as, reconcile.OverlapOptions{Floor: 2})
