@@ -51,7 +51,7 @@ func TestE2ESizeName(t *testing.T) {
 // connected components, as the naive graph computes) and the naive graph.
 func e2eSmall(t *testing.T) (*e2eFixture, *reconcile.Graph, *naiveGraph) {
 	fx := newE2EFixture(t, 3000, bench.Config{Seed: 9, People: 3000})
-	g := reconcile.NewGraph(reconcile.Rules{})
+	g := mustGraph(reconcile.Rules{})
 	e2eLink(t, g, fx)
 	ng := newNaiveGraph()
 	texts := fx.e2eTexts()

@@ -29,7 +29,7 @@ func BenchmarkGraphResolve(b *testing.B) {
 		for b.Loop() {
 			switch impl {
 			case "idbits":
-				g := reconcile.NewGraph(e2eRules)
+				g := mustGraph(e2eRules)
 				e2eLink(b, g, fx)
 				if v := g.View(); v.Identities() != len(fx.ids) {
 					b.Fatalf("view holds %d identities, want %d", v.Identities(), len(fx.ids))
@@ -164,7 +164,7 @@ func (inc *e2eIncrementalGraphs) rebuild(tb testing.TB, impl string) {
 	switch impl {
 	case "idbits":
 		inc.g = nil
-		g := reconcile.NewGraph(e2eRules)
+		g := mustGraph(e2eRules)
 		e2eLink(tb, g, fx)
 		g.View()
 		inc.g = g

@@ -349,7 +349,7 @@ func e2eLink(tb testing.TB, g *reconcile.Graph, fx *e2eFixture) {
 func (fx *e2eFixture) e2eGraph(tb testing.TB) (*reconcile.Graph, *reconcile.View) {
 	fx.graphOnce.Do(func() {
 		start := time.Now()
-		g := reconcile.NewGraph(e2eRules)
+		g := mustGraph(e2eRules)
 		e2eLink(tb, g, fx)
 		fx.graph, fx.view = g, g.View()
 		tb.Logf("graph of %d identities, %d profiles: built in %v", fx.view.Identities(), fx.view.Len(), time.Since(start).Round(time.Millisecond))
@@ -491,4 +491,13 @@ func e2eHeap() uint64 {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return ms.HeapAlloc
+}
+
+// mustGraph returns a new graph under rules, which must be valid.
+func mustGraph(rules reconcile.Rules) *reconcile.Graph {
+	g, err := reconcile.NewGraph(rules)
+	if err != nil {
+		panic(err)
+	}
+	return g
 }

@@ -3,8 +3,6 @@ package bench_test
 import (
 	"runtime"
 	"testing"
-
-	"github.com/idbits/idbits/reconcile"
 )
 
 // BenchmarkGraphMemory builds the whole graph of the world, as
@@ -29,7 +27,7 @@ func BenchmarkGraphMemory(b *testing.B) {
 			var held any
 			switch impl {
 			case "idbits":
-				g := reconcile.NewGraph(e2eRules)
+				g := mustGraph(e2eRules)
 				e2eLink(b, g, fx)
 				v := g.View()
 				if v.Identities() != len(fx.ids) {

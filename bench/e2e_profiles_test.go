@@ -88,7 +88,7 @@ func profileWorld(b *testing.B, people int) *profileFixture {
 	}
 	// One CRM ID per profile and no size cap: a person with many ECIDs
 	// stays one profile.
-	g := reconcile.NewGraph(reconcile.Rules{Unique: []idtypes.Namespace{idtypes.CRMID}})
+	g := mustGraph(reconcile.Rules{Unique: []idtypes.Namespace{idtypes.CRMID}})
 	e2eLink(b, g, fx)
 	v := g.View()
 	pf.graph, pf.view = g, v

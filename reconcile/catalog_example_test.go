@@ -10,7 +10,11 @@ import (
 )
 
 func ExampleCatalog() {
-	g := reconcile.NewGraph(reconcile.Rules{Priority: []idtypes.Namespace{idtypes.CRMID}})
+	g, err := reconcile.NewGraph(reconcile.Rules{Priority: []idtypes.Namespace{idtypes.CRMID}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 	device, _ := idtypes.FromHalves(idtypes.ECID, 1, 2)
 	crm := idtypes.MustParse(idtypes.CRMID, "CRM-7")
@@ -35,7 +39,11 @@ func ExampleCatalog() {
 }
 
 func ExampleGraph_EraseCascade() {
-	g := reconcile.NewGraph(reconcile.Rules{})
+	g, err := reconcile.NewGraph(reconcile.Rules{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 	ann := idtypes.MustParse(idtypes.Email, "ann@example.com")
 	device, _ := idtypes.FromHalves(idtypes.ECID, 1, 2)

@@ -57,7 +57,7 @@ func requireAudience(t *testing.T, g *reconcile.Graph, name string, holding ...s
 }
 
 func TestCatalogPutGetDelete(t *testing.T) {
-	g := reconcile.NewGraph(reconcile.Rules{})
+	g := mustGraph(reconcile.Rules{})
 	catLink(t, g, 0, "a", "b")
 	catLink(t, g, 0, "c")
 	catLink(t, g, 0, "d")
@@ -91,9 +91,9 @@ func TestCatalogPutGetDelete(t *testing.T) {
 }
 
 func TestCatalogPutErrors(t *testing.T) {
-	g := reconcile.NewGraph(reconcile.Rules{})
+	g := mustGraph(reconcile.Rules{})
 	catLink(t, g, 0, "a", "b")
-	other := reconcile.NewGraph(reconcile.Rules{})
+	other := mustGraph(reconcile.Rules{})
 	catLink(t, other, 0, "a")
 	v := g.View()
 	// Numbers that are no profile cannot reach Put: View.AsProfiles refuses
@@ -118,7 +118,7 @@ func TestCatalogPutErrors(t *testing.T) {
 // TestCatalogMerge: an audience follows its profiles as they merge; a
 // merged profile is in it if any part of it was.
 func TestCatalogMerge(t *testing.T) {
-	g := reconcile.NewGraph(reconcile.Rules{})
+	g := mustGraph(reconcile.Rules{})
 	catLink(t, g, 0, "a", "b")
 	catLink(t, g, 0, "c")
 	catLink(t, g, 0, "d")
@@ -140,7 +140,7 @@ func TestCatalogMerge(t *testing.T) {
 // qualifying identity stays in the audience.
 func TestCatalogSplit(t *testing.T) {
 	t.Run("erasure", func(t *testing.T) {
-		g := reconcile.NewGraph(reconcile.Rules{})
+		g := mustGraph(reconcile.Rules{})
 		catLink(t, g, 0, "a", "b")
 		catLink(t, g, 1, "b", "c")
 		catLink(t, g, 0, "d")
@@ -156,7 +156,7 @@ func TestCatalogSplit(t *testing.T) {
 	t.Run("shared device", func(t *testing.T) {
 		// With CRM IDs unique, a device that logs in as a second person
 		// moves to that person's profile, and takes its qualification along.
-		g := reconcile.NewGraph(reconcile.Rules{Unique: []idtypes.Namespace{idtypes.CRMID}})
+		g := mustGraph(reconcile.Rules{Unique: []idtypes.Namespace{idtypes.CRMID}})
 		dev, _ := idtypes.FromHalves(idtypes.ECID, 5, 6)
 		ann, bob := idtypes.MustParse(idtypes.CRMID, "ann"), idtypes.MustParse(idtypes.CRMID, "bob")
 		require.NoError(t, g.Link(snapT0, ann, dev))
@@ -177,7 +177,7 @@ func TestCatalogSplit(t *testing.T) {
 }
 
 func TestEraseCascade(t *testing.T) {
-	g := reconcile.NewGraph(reconcile.Rules{})
+	g := mustGraph(reconcile.Rules{})
 	catLink(t, g, 0, "a", "b")
 	catLink(t, g, 0, "c")
 	catLink(t, g, 0, "d")
@@ -237,7 +237,7 @@ func TestEraseCascade(t *testing.T) {
 // TestEraseCascadeKeepsLaterMembers: identities linked to a profile after
 // the audience was put keep it only through the qualifying ones.
 func TestEraseCascadeKeepsLaterMembers(t *testing.T) {
-	g := reconcile.NewGraph(reconcile.Rules{})
+	g := mustGraph(reconcile.Rules{})
 	catLink(t, g, 0, "a")
 	v := g.View()
 	require.NoError(t, g.Catalog().Put("x", catKeys(t, v, "a")))
@@ -254,7 +254,7 @@ func TestEraseCascadeKeepsLaterMembers(t *testing.T) {
 }
 
 func TestCatalogSnapshot(t *testing.T) {
-	g := reconcile.NewGraph(reconcile.Rules{})
+	g := mustGraph(reconcile.Rules{})
 	catLink(t, g, 0, "a", "b")
 	catLink(t, g, 0, "c")
 	v := g.View()
@@ -325,7 +325,7 @@ func TestCatalogConcurrent(t *testing.T) {
 // TestCatalogNameMessage: a long name is shortened in messages at a
 // character boundary, and the message says so with its length.
 func TestCatalogNameMessage(t *testing.T) {
-	g := reconcile.NewGraph(reconcile.Rules{})
+	g := mustGraph(reconcile.Rules{})
 	name := "a" + strings.Repeat("é", reconcile.MaxAudienceName/2) // 1025 bytes; "é" at 63 and 64
 	err := g.Catalog().Put(name, reconcile.Profiles{})
 	require.ErrorIs(t, err, reconcile.ErrAudienceName)

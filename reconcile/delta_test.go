@@ -117,7 +117,7 @@ func deltaScenario(t *testing.T) (*reconcile.View, reconcile.Delta) {
 		return idtypes.MustParse(idtypes.ECID, "2026567315898041972273508975303663357"+n)
 	}
 	c := func(n string) idtypes.ID { return idtypes.MustParse(idtypes.CRMID, "crm-"+n) }
-	g := reconcile.NewGraph(reconcile.Rules{})
+	g := mustGraph(reconcile.Rules{})
 	link := func(h int, ids ...idtypes.ID) {
 		require.NoError(t, g.Link(flowT0.Add(time.Duration(h)*time.Hour), ids...))
 	}
@@ -178,7 +178,7 @@ func TestWriteDeltaErrors(t *testing.T) {
 	require.ErrorIs(t, err, errWrite)
 
 	// Profiles of another graph in a hand-made Delta.
-	other := reconcile.NewGraph(reconcile.Rules{})
+	other := mustGraph(reconcile.Rules{})
 	require.NoError(t, other.Link(flowT0, idtypes.MustParse(idtypes.CRMID, "x")))
 	bad := d
 	bad.Entered = other.View().Profiles()

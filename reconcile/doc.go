@@ -135,8 +135,8 @@
 // The graph's writes fail with ErrInvalid, ErrErased, ErrFull, ErrTooMany,
 // ErrTime or ErrGraphFull (the graph's log holds as many records or record
 // entries as it can address, about 2^32 of each: the record is refused and
-// the graph left as it was) inside a *RecordError, invalid Rules with
-// ErrRules. ErrErased and ErrBlocklisted report an identifier dropped from a
+// the graph left as it was) inside a *RecordError; NewGraph and LoadGraph
+// refuse invalid Rules with ErrRules. ErrErased and ErrBlocklisted report an identifier dropped from a
 // record that was linked without it. The flows fail
 // with ErrForeignView (a view or profiles of another graph), ErrJoinOp and
 // ErrNoNamespace; View.AsProfiles with ErrNotProfile, and the catalog with

@@ -25,9 +25,6 @@ import (
 // twice is a no-op. Erase fails with a *RecordError matching ErrInvalid
 // (naming the position of a zero ID) or ErrFull, before erasing anything.
 func (g *Graph) Erase(ids ...idtypes.ID) (changed []Profile, err error) {
-	if g.err != nil {
-		return nil, g.err
-	}
 	for i, id := range ids {
 		if !id.IsValid() {
 			return nil, &RecordError{Pos: i, Err: ErrInvalid}

@@ -12,7 +12,7 @@ import (
 func TestEraseOnlyDeclaredID(t *testing.T) {
 	// A person known by one CRM ID and three devices asks to be forgotten:
 	// the profile splits into its devices.
-	g := NewGraph(crmUnique)
+	g := mustGraph(crmUnique)
 	a := crm("A")
 	for i := 1; i <= 3; i++ {
 		require.NoError(t, g.Link(at(i), a, ecid(i)))
@@ -49,7 +49,7 @@ func TestEraseOnlyDeclaredID(t *testing.T) {
 }
 
 func TestEraseThenOldRecordReplayed(t *testing.T) {
-	g := NewGraph(crmUnique)
+	g := mustGraph(crmUnique)
 	a := crm("A")
 	require.NoError(t, g.Link(at(1), a, ecid(1), ecid(2)))
 	_, err := g.Erase(a)
@@ -64,7 +64,7 @@ func TestEraseThenOldRecordReplayed(t *testing.T) {
 func TestEraseUncuts(t *testing.T) {
 	// Shared device: B's newer login holds e, A's login is cut. Erasing B
 	// frees e, which joins A: both profiles change.
-	g := NewGraph(crmUnique)
+	g := mustGraph(crmUnique)
 	e, a, b := ecid(1), crm("A"), crm("B")
 	require.NoError(t, g.Link(at(1), a, e))
 	require.NoError(t, g.Link(at(2), b, e))
@@ -81,7 +81,7 @@ func TestEraseUncuts(t *testing.T) {
 }
 
 func TestEraseInvalid(t *testing.T) {
-	g := NewGraph(Rules{})
+	g := mustGraph(Rules{})
 	require.NoError(t, g.Link(at(1), ecid(1), ecid(2)))
 	_, err := g.Erase(ecid(1), idtypes.ID{})
 	require.ErrorIs(t, err, ErrInvalid)
@@ -98,11 +98,11 @@ func TestEraseCommutesWithReplay(t *testing.T) {
 	for trial := range 10 {
 		recs := randomRecords(rnd, 120, 60)
 		victims := []idtypes.ID{recs[0].IDs[0], recs[1].IDs[0], recs[2].IDs[len(recs[2].IDs)-1]}
-		g1 := NewGraph(rules)
+		g1 := mustGraph(rules)
 		linkAll(t, g1, recs)
 		_, err := g1.Erase(victims...)
 		require.NoError(t, err)
-		g2 := NewGraph(rules)
+		g2 := mustGraph(rules)
 		_, err = g2.Erase(victims...)
 		require.NoError(t, err)
 		linkAllErased(t, g2, recs)

@@ -62,7 +62,7 @@ func getBenchWorld(b *testing.B) *benchWorld {
 	b.Helper()
 	benchOnce.Do(func() {
 		rnd := rand.New(rand.NewPCG(7, 7))
-		w := &benchWorld{g: reconcile.NewGraph(reconcile.Rules{Unique: []idtypes.Namespace{idtypes.CRMID}})}
+		w := &benchWorld{g: mustGraph(reconcile.Rules{Unique: []idtypes.Namespace{idtypes.CRMID}})}
 		var batch reconcile.Batch
 		at := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 		for p := range people() {
@@ -330,7 +330,7 @@ func newJoinSetup(b *testing.B, n int) *joinSetup {
 	joinOnce.Do(func() {
 		// A world of its own, since the merges change it.
 		w := getBenchWorld(b)
-		g := reconcile.NewGraph(w.g.Rules())
+		g := mustGraph(w.g.Rules())
 		var batch reconcile.Batch
 		at := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 		for _, ids := range w.people {

@@ -16,7 +16,10 @@ import (
 // ID, one ECID) and a visitor known only by an ECID.
 func exampleGraph() *reconcile.Graph {
 	at := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
-	g := reconcile.NewGraph(reconcile.Rules{Unique: []idtypes.Namespace{idtypes.CRMID}})
+	g, err := reconcile.NewGraph(reconcile.Rules{Unique: []idtypes.Namespace{idtypes.CRMID}})
+	if err != nil {
+		panic(err) // the rules are valid
+	}
 	for _, rec := range [][]string{
 		{"CRMID:ana", "Email:ana@example.com", "ECID:20265673158980419722735089753036633573"},
 		{"CRMID:ana", "ECID:08382830887934830189014177072406221371"},

@@ -37,7 +37,7 @@ type flowWorld struct {
 func flowGen(tb testing.TB, seed uint64, n int, rules reconcile.Rules) *flowWorld {
 	tb.Helper()
 	w := &flowWorld{
-		g:     reconcile.NewGraph(rules),
+		g:     mustGraph(rules),
 		owner: make(map[idtypes.ID]int, 3*n),
 		model: newFlowModel(),
 		rnd:   rand.New(rand.NewPCG(seed, 0xf10)),
@@ -226,4 +226,13 @@ func keySet(tb testing.TB, v *reconcile.View, ids ...idtypes.ID) reconcile.Profi
 	a, err := v.AsProfiles(b.Audience())
 	require.NoError(tb, err)
 	return a
+}
+
+// mustGraph returns a new graph under rules, which must be valid.
+func mustGraph(rules reconcile.Rules) *reconcile.Graph {
+	g, err := reconcile.NewGraph(rules)
+	if err != nil {
+		panic(err)
+	}
+	return g
 }

@@ -116,7 +116,6 @@ type Cut struct {
 type Graph struct {
 	dict *Dictionary
 	rs   ruleSet
-	err  error // invalid rules: every write fails with it
 
 	mu   sync.Mutex
 	rg   *resolve.Graph
@@ -130,13 +129,18 @@ type Graph struct {
 	erasures uint64
 }
 
-// NewGraph returns an empty graph with its own Dictionary. If rules are
-// invalid (see Rules.Validate), Link, LinkMany, Simulate and Erase return the
-// validation error and View stays empty.
-func NewGraph(rules Rules) *Graph { return newGraph(NewDictionary(), rules) }
+// NewGraph returns an empty graph with its own Dictionary, or an error
+// matching ErrRules if the rules are invalid (see Rules.Validate).
+func NewGraph(rules Rules) (*Graph, error) {
+	if err := rules.Validate(); err != nil {
+		return nil, err
+	}
+	return newGraph(NewDictionary(), rules), nil
+}
 
+// newGraph returns an empty graph over d; rules must be valid.
 func newGraph(d *Dictionary, rules Rules) *Graph {
-	g := &Graph{dict: d, err: rules.Validate(), rs: newRuleSet(rules), cat: newCatalogState(), erasures: d.erasures.Load()}
+	g := &Graph{dict: d, rs: newRuleSet(rules), cat: newCatalogState(), erasures: d.erasures.Load()}
 	g.rg = resolve.New(g.rs.resolveRules(g.compareOrd))
 	g.view = &View{rv: g.rg.View(), dict: d, g: g}
 	return g
@@ -241,9 +245,6 @@ func (g *Graph) order(es []entry) []entry {
 // record already there. Identifiers on Rules.Blocklist are dropped the same
 // way, reported with ErrBlocklisted, and never added to the dictionary.
 func (g *Graph) Link(at time.Time, ids ...idtypes.ID) error {
-	if g.err != nil {
-		return g.err
-	}
 	if len(ids) == 0 {
 		return nil
 	}
@@ -375,16 +376,13 @@ const linkChunk = 1 << 14
 // (their identifiers are not added to the dictionary) and reported in the
 // LinkReport, as are erased and blocklisted identifiers dropped from the
 // records (blocklisted ones are never added to the dictionary); the error is
-// for the batch as a whole (invalid rules). b is not changed and can be
-// reused.
+// for the batch as a whole (the dictionary failing other than for one
+// identifier). b is not changed and can be reused.
 func (g *Graph) LinkMany(b *Batch) (LinkReport, error) {
 	if b == nil {
 		b = &Batch{}
 	}
 	rep := LinkReport{Records: b.Len()}
-	if g.err != nil {
-		return rep, g.err
-	}
 	// Pass 1: reject bad records. ok[i] says record i goes on.
 	ok := make([]bool, b.Len())
 	bad := b.bad

@@ -144,7 +144,7 @@ func BenchmarkGraphBuild(b *testing.B) {
 				for b.Loop() {
 					switch impl {
 					case "idbits":
-						g := NewGraph(graphBenchRules)
+						g := mustGraph(graphBenchRules)
 						if _, err := g.LinkMany(w.batch); err != nil {
 							b.Fatal(err)
 						}
@@ -184,7 +184,7 @@ func BenchmarkGraphView(b *testing.B) {
 				var ng *naiveGraph
 				switch impl {
 				case "idbits":
-					g = NewGraph(graphBenchRules)
+					g = mustGraph(graphBenchRules)
 					if _, err := g.LinkMany(w.batch); err != nil {
 						b.Fatal(err)
 					}

@@ -48,7 +48,7 @@ func TestCompareOrdMatchesIDCompare(t *testing.T) {
 		require.NoError(t, err)
 		ids = append(ids, id)
 	}
-	g := NewGraph(Rules{})
+	g := mustGraph(Rules{})
 	for _, id := range ids {
 		require.NoError(t, g.Link(time.Unix(0, 0), id))
 	}

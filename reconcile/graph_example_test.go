@@ -10,7 +10,11 @@ import (
 )
 
 func ExampleGraph_Link() {
-	g := reconcile.NewGraph(reconcile.Rules{})
+	g, err := reconcile.NewGraph(reconcile.Rules{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	ecid := idtypes.MustParse(idtypes.ECID, "20265673158980419722735089753036633573")
 	crm := idtypes.MustParse(idtypes.CRMID, "CRM-1001")
 	email := idtypes.MustParse(idtypes.Email, "jane.doe@example.com")
@@ -30,7 +34,11 @@ func ExampleGraph_Link() {
 }
 
 func ExampleGraph_View() {
-	g := reconcile.NewGraph(reconcile.Rules{Priority: []idtypes.Namespace{idtypes.CRMID}})
+	g, err := reconcile.NewGraph(reconcile.Rules{Priority: []idtypes.Namespace{idtypes.CRMID}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 	g.Link(at, idtypes.MustParse(idtypes.CRMID, "CRM-1"), idtypes.MustParse(idtypes.Email, "ann@example.com"))
 	g.Link(at, idtypes.MustParse(idtypes.Email, "bob@example.com"))
@@ -51,7 +59,11 @@ func ExampleGraph_View() {
 }
 
 func ExampleView_Profile() {
-	g := reconcile.NewGraph(reconcile.Rules{})
+	g, err := reconcile.NewGraph(reconcile.Rules{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	device := idtypes.MustParse(idtypes.GAID, "3b1e0c9a-8d4f-4f3e-9a7b-2c5d6e7f8a9b")
 	email := idtypes.MustParse(idtypes.Email, "ann@example.com")
 	g.Link(time.Now(), device, email)
@@ -67,7 +79,11 @@ func ExampleView_Profile() {
 }
 
 func ExampleView_Members() {
-	g := reconcile.NewGraph(reconcile.Rules{})
+	g, err := reconcile.NewGraph(reconcile.Rules{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	crm := idtypes.MustParse(idtypes.CRMID, "CRM-7")
 	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 	g.Link(at, crm, idtypes.MustParse(idtypes.ECID, "08382830887934830189014177072406221371"))
@@ -90,7 +106,11 @@ func ExampleView_Members() {
 // A family tablet: Ann logs in, then Bob. With CRM IDs unique, the newest
 // login wins the device; when Ann logs in again it moves back.
 func Example_sharedDevice() {
-	g := reconcile.NewGraph(reconcile.Rules{Unique: []idtypes.Namespace{idtypes.CRMID}})
+	g, err := reconcile.NewGraph(reconcile.Rules{Unique: []idtypes.Namespace{idtypes.CRMID}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	tablet := idtypes.MustParse(idtypes.ECID, "20265673158980419722735089753036633573")
 	ann := idtypes.MustParse(idtypes.CRMID, "ann")
 	bob := idtypes.MustParse(idtypes.CRMID, "bob")
@@ -122,7 +142,11 @@ func Example_sharedDevice() {
 }
 
 func ExampleGraph_Erase() {
-	g := reconcile.NewGraph(reconcile.Rules{})
+	g, err := reconcile.NewGraph(reconcile.Rules{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	crm := idtypes.MustParse(idtypes.CRMID, "CRM-9")
 	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 	g.Link(at, crm, idtypes.MustParse(idtypes.ECID, "20265673158980419722735089753036633573"))
@@ -131,7 +155,7 @@ func ExampleGraph_Erase() {
 
 	changed, _ := g.Erase(crm) // the only declared ID: the profile splits into its devices
 	fmt.Println("changed:", len(changed), "after:", g.View().Len(), "profiles")
-	err := g.Link(at, crm)
+	err = g.Link(at, crm)
 	fmt.Println(err)
 	// Output:
 	// before: 1 profile

@@ -245,3 +245,12 @@ func mustProfiles(t testing.TB, v *View, a bitmap.Audience) Profiles {
 	require.NoError(t, err)
 	return p
 }
+
+// mustGraph returns a new graph under rules, which must be valid.
+func mustGraph(rules Rules) *Graph {
+	g, err := NewGraph(rules)
+	if err != nil {
+		panic(err)
+	}
+	return g
+}

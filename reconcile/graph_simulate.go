@@ -54,9 +54,6 @@ type SimulatedProfile struct {
 // *RecordError naming it; erased and blocklisted identifiers are left out,
 // as Link would, and listed in Simulation.Dropped.
 func (g *Graph) Simulate(records ...Record) (Simulation, error) {
-	if g.err != nil {
-		return Simulation{}, g.err
-	}
 	type prepared struct {
 		at int64
 		es []entry

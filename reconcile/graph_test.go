@@ -16,7 +16,7 @@ import (
 var crmUnique = Rules{Unique: []idtypes.Namespace{idtypes.CRMID}}
 
 func TestLinkErrors(t *testing.T) {
-	g := NewGraph(Rules{MaxPerRecord: 3})
+	g := mustGraph(Rules{MaxPerRecord: 3})
 	var re *RecordError
 
 	err := g.Link(t0, ecid(1), idtypes.ID{}, ecid(2))
@@ -55,7 +55,7 @@ func TestLinkErrors(t *testing.T) {
 }
 
 func TestLinkErased(t *testing.T) {
-	g := NewGraph(crmUnique)
+	g := mustGraph(crmUnique)
 	a := crm("A")
 	require.NoError(t, g.Link(at(1), a, ecid(1)))
 	_, err := g.Erase(a)
@@ -88,7 +88,7 @@ func TestLinkErased(t *testing.T) {
 }
 
 func TestSharedDevice(t *testing.T) {
-	g := NewGraph(crmUnique)
+	g := mustGraph(crmUnique)
 	e, a, b := ecid(1), crm("A"), crm("B")
 	require.NoError(t, g.Link(at(1), e, a))
 	require.NoError(t, g.Link(at(2), e, b))
@@ -111,7 +111,7 @@ func TestCRMReusedByMistake(t *testing.T) {
 	// first one's CRM ID by mistake. Emails are unique and outrank CRM IDs,
 	// so the people stay apart and the reused CRM ID stays with the newest.
 	rules := Rules{Unique: []idtypes.Namespace{idtypes.Email, idtypes.CRMID}, Priority: []idtypes.Namespace{idtypes.Email, idtypes.CRMID}}
-	g := NewGraph(rules)
+	g := mustGraph(rules)
 	x, ann, bob := crm("X"), email("ann@example.com"), email("bob@example.com")
 	require.NoError(t, g.Link(at(1), x, ann, ecid(1)))
 	require.NoError(t, g.Link(at(2), x, bob, ecid(2)))
@@ -122,7 +122,7 @@ func TestCRMReusedByMistake(t *testing.T) {
 
 func TestMaxIdentities(t *testing.T) {
 	// A cookie that collects 60 identities, one login at a time.
-	g := NewGraph(Rules{MaxIdentities: 50})
+	g := mustGraph(Rules{MaxIdentities: 50})
 	cookie := ecid(0)
 	for i := 1; i <= 60; i++ {
 		require.NoError(t, g.Link(at(i), cookie, email("p"+string(rune('a'+i%26))+string(rune('a'+i/26))+"@example.com")))
@@ -147,7 +147,7 @@ func TestMaxIdentities(t *testing.T) {
 }
 
 func TestKeys(t *testing.T) {
-	g := NewGraph(Rules{Priority: []idtypes.Namespace{idtypes.CRMID}})
+	g := mustGraph(Rules{Priority: []idtypes.Namespace{idtypes.CRMID}})
 	require.NoError(t, g.Link(at(1), ecid(2), email("z@example.com"), ecid(1), crm("K")))
 	require.NoError(t, g.Link(at(1), ecid(4), ecid(3)))
 	require.NoError(t, g.Link(at(1), email("b@example.com"), ecid(5)))
@@ -183,7 +183,7 @@ func TestNoRulesMatchesNaive(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(1, 1))
 	for trial := range 20 {
 		recs := randomRecords(rnd, 1+rnd.IntN(200), 5+rnd.IntN(200))
-		g := NewGraph(Rules{})
+		g := mustGraph(Rules{})
 		linkAll(t, g, recs)
 		require.Equal(t, naiveProfiles(recs), memberSets(canon(t, g.View())), "trial %d", trial)
 	}
@@ -197,7 +197,7 @@ func TestArrivalOrderDoesNotMatter(t *testing.T) {
 		var want, wantCuts []string
 		for range 4 {
 			rnd.Shuffle(len(recs), func(i, j int) { recs[i], recs[j] = recs[j], recs[i] })
-			g := NewGraph(rules)
+			g := mustGraph(rules)
 			// Warm the dictionary in another order, so ordinals differ.
 			ids := []idtypes.ID{}
 			for _, r := range recs {
@@ -223,7 +223,7 @@ func TestLinkManyMatchesLink(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(3, 3))
 	rules := Rules{Unique: []idtypes.Namespace{idtypes.CRMID}, MaxIdentities: 5, MaxPerRecord: 2}
 	recs := randomRecords(rnd, 500, 300)
-	one, many := NewGraph(rules), NewGraph(rules)
+	one, many := mustGraph(rules), mustGraph(rules)
 	_, err := one.Erase(ecid(7))
 	require.NoError(t, err)
 	_, err = many.Erase(ecid(7))
@@ -274,7 +274,7 @@ func TestIncrementalMatchesFull(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(4, 4))
 	rules := Rules{Unique: []idtypes.Namespace{idtypes.CRMID, idtypes.Email}, MaxIdentities: 6}
 	for trial := range 6 {
-		g := NewGraph(rules)
+		g := mustGraph(rules)
 		recs := randomRecords(rnd, 400, 150)
 		var erased []idtypes.ID
 		for done := 0; done < len(recs); {
@@ -335,7 +335,7 @@ func checkChanged(t *testing.T, before map[Profile]string, after *View, changed 
 }
 
 func TestProject(t *testing.T) {
-	g := NewGraph(crmUnique)
+	g := mustGraph(crmUnique)
 	e1, e2, e3, a := ecid(1), ecid(2), ecid(3), crm("A")
 	require.NoError(t, g.Link(at(1), e1))
 	require.NoError(t, g.Link(at(1), e2))
@@ -382,7 +382,7 @@ func TestProject(t *testing.T) {
 // ErrGraphFull from Link and LinkMany, and the graph keeps what it had.
 func TestGraphFull(t *testing.T) {
 	t.Run("records", func(t *testing.T) {
-		g := NewGraph(crmUnique)
+		g := mustGraph(crmUnique)
 		g.rg.SetLogLimit(1<<16, 3)
 		require.NoError(t, g.Link(at(1), crm("A"), ecid(1)))
 		require.NoError(t, g.Link(at(2), crm("B"), ecid(2)))
@@ -419,7 +419,7 @@ func TestGraphFull(t *testing.T) {
 	})
 	t.Run("entries", func(t *testing.T) {
 		// One chunk of 1<<16 entries holds 1<<15 records of two identities.
-		g := NewGraph(Rules{})
+		g := mustGraph(Rules{})
 		g.rg.SetLogLimit(1, math.MaxUint32)
 		const n = 1<<15 + 100
 		var b Batch

@@ -16,7 +16,7 @@ import (
 // profiles of that view (the case Join takes as it is when nothing was
 // erased since).
 func TestJoinAfterErasure(t *testing.T) {
-	g := reconcile.NewGraph(reconcile.Rules{})
+	g := mustGraph(reconcile.Rules{})
 	at := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
 	a := idtypes.MustParse(idtypes.CRMID, "A")
 	b := idtypes.MustParse(idtypes.CRMID, "B")

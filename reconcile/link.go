@@ -44,17 +44,13 @@ const linkBatch = 1 << 15
 //
 // Any other error from records (a read error) stops linking: LinkRecords
 // links the records read before it and returns the error, wrapped, with
-// the report so far. So does an error of the graph as a whole (invalid
-// rules), with nothing linked.
+// the report so far. So does an error of LinkMany for a batch as a whole.
 //
 // Records are ranged over on the caller's goroutine, which also links
 // them; LinkRecords allocates nothing per record beyond what the reader
 // and LinkMany do.
 func LinkRecords(g *Graph, records iter.Seq2[idfile.Record, error], opts LinkOptions) (LinkReport, error) {
 	var rep LinkReport
-	if g.err != nil {
-		return rep, g.err
-	}
 	maxRejected := opts.MaxRejected
 	if maxRejected == 0 {
 		maxRejected = DefaultMaxRejected

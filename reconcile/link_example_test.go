@@ -15,7 +15,11 @@ not json
 {"timestamp":"2026-05-01T11:00:00Z","identityMap":{"ECID":[{"id":"12345"},{"id":"08382830887934830189014177072406221371"}],"CRMID":[{"id":"C2"}]}}
 {"timestamp":"3000-01-01T00:00:00Z","identityMap":{"ECID":[{"id":"59767559181262060060278870901087098252"}]}}
 `
-	g := reconcile.NewGraph(reconcile.Rules{Unique: []idtypes.Namespace{idtypes.CRMID}})
+	g, err := reconcile.NewGraph(reconcile.Rules{Unique: []idtypes.Namespace{idtypes.CRMID}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	rep, err := reconcile.LinkRecords(g, idfile.ReadXDM(strings.NewReader(links), idfile.XDMOptions{}), reconcile.LinkOptions{})
 	if err != nil {
 		fmt.Println(err)

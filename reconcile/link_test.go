@@ -41,7 +41,7 @@ func linksFile(n int, bad map[int]string) string {
 // their line in the file, not their place in a batch.
 func TestLinkRecordsLines(t *testing.T) {
 	const n = 40_000
-	g := NewGraph(crmUnique)
+	g := mustGraph(crmUnique)
 	require.NoError(t, g.Link(t0, crm("C39000")))
 	_, err := g.Erase(crm("C39000"))
 	require.NoError(t, err)
@@ -97,7 +97,7 @@ func TestLinkRecordsMaxRejected(t *testing.T) {
 		want int
 	}{{0, 2}, {1, 1}, {-1, 0}} {
 		t.Run(strconv.Itoa(tt.max), func(t *testing.T) {
-			g := NewGraph(Rules{})
+			g := mustGraph(Rules{})
 			rep, err := LinkRecords(g, idfile.ReadXDM(strings.NewReader(linksFile(6, bad)), idfile.XDMOptions{}), LinkOptions{MaxRejected: tt.max})
 			require.NoError(t, err)
 			assert.Equal(t, 2, rep.InvalidLines)
@@ -134,7 +134,7 @@ func TestLinkRecordsProgress(t *testing.T) {
 	}{{0, nil}, {10, nil}, {ProgressEvery, nil}, {2*ProgressEvery + 5, nil}, {ProgressEvery + 3, errRead}} {
 		t.Run(fmt.Sprint(tt.n, tt.err), func(t *testing.T) {
 			var got []int64
-			g := NewGraph(Rules{})
+			g := mustGraph(Rules{})
 			rep, err := LinkRecords(g, records(tt.n, tt.err), LinkOptions{Progress: func(done int64) { got = append(got, done) }})
 			if tt.err != nil {
 				require.ErrorIs(t, err, tt.err)
@@ -168,24 +168,16 @@ func TestLinkRecordsNoLines(t *testing.T) {
 			}
 		}
 	}
-	rep, err := LinkRecords(NewGraph(Rules{}), recs, LinkOptions{})
+	rep, err := LinkRecords(mustGraph(Rules{}), recs, LinkOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, 3, rep.Lines)
 	require.Len(t, rep.Errors, 1)
 	assert.Equal(t, "reconcile: record 2: record time out of range", rep.Errors[0].Error())
 }
 
-func TestLinkRecordsBadRules(t *testing.T) {
-	g := NewGraph(Rules{MaxPerRecord: -1})
-	called := false
-	_, err := LinkRecords(g, records(3, nil), LinkOptions{Progress: func(int64) { called = true }})
-	require.ErrorIs(t, err, ErrRules)
-	assert.False(t, called)
-}
-
 // Read errors other than bad lines come back wrapped, naming the flow.
 func TestLinkRecordsReadError(t *testing.T) {
-	_, err := LinkRecords(NewGraph(Rules{}), idfile.ReadXDM(io.MultiReader(strings.NewReader(xdmLine(1)+"\n"), iotestErr{}), idfile.XDMOptions{}), LinkOptions{})
+	_, err := LinkRecords(mustGraph(Rules{}), idfile.ReadXDM(io.MultiReader(strings.NewReader(xdmLine(1)+"\n"), iotestErr{}), idfile.XDMOptions{}), LinkOptions{})
 	require.ErrorIs(t, err, errBroken)
 }
 

@@ -13,7 +13,7 @@ import (
 // after a build in one go, kept by unrelated links and by profiles that
 // gain members, lost by merges and key changes, never handed out again.
 func TestProfileNumbers(t *testing.T) {
-	g := NewGraph(crmUnique)
+	g := mustGraph(crmUnique)
 	e := func(i int) idtypes.ID { return ecid(100 + i) }
 	for i := range 6 {
 		require.NoError(t, g.Link(at(1), e(i)))
@@ -107,7 +107,7 @@ func TestProjectEqualsKeyModel(t *testing.T) {
 	moved := 0 // members that went to another number: the histories churn
 	for trial := range 8 {
 		rnd := rand.New(rand.NewPCG(uint64(trial), 11))
-		g := NewGraph(rules)
+		g := mustGraph(rules)
 		recs := randomRecords(rnd, 300, 120)
 		var views []*View
 		var auds []Profiles // auds[i] is made under views[i]

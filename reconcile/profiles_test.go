@@ -14,7 +14,7 @@ import (
 // returns the graph and its view.
 func profilesWorld(t *testing.T, n int) (*Graph, *View) {
 	t.Helper()
-	g := NewGraph(Rules{})
+	g := mustGraph(Rules{})
 	for p := range n {
 		require.NoError(t, g.Link(at(p), crm(fmt.Sprint("P", p)), ecid(p)))
 	}

@@ -13,7 +13,11 @@ import (
 // blocklist, it no longer merges the visitors who carry it.
 func ExampleRules_blocklist() {
 	shared := idtypes.MustParse(idtypes.Email, "orders@shop.example")
-	g := reconcile.NewGraph(reconcile.Rules{Blocklist: []idtypes.ID{shared}})
+	g, err := reconcile.NewGraph(reconcile.Rules{Blocklist: []idtypes.ID{shared}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 	for _, v := range []string{
 		"20265673158980419722735089753036633573",

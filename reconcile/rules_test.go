@@ -43,15 +43,9 @@ func TestRulesValidate(t *testing.T) {
 				return
 			}
 			require.ErrorIs(t, err, ErrRules)
-			g := NewGraph(tc.rules)
-			require.ErrorIs(t, g.Link(t0, ecid(1)), ErrRules)
-			_, err = g.LinkMany(&Batch{})
-			require.ErrorIs(t, err, ErrRules)
-			_, err = g.Erase(ecid(1))
-			require.ErrorIs(t, err, ErrRules)
-			_, err = g.Simulate()
-			require.ErrorIs(t, err, ErrRules)
-			require.Equal(t, 0, g.View().Len())
+			g, err := NewGraph(tc.rules)
+			require.ErrorIs(t, err, ErrRules, "invalid rules build no graph")
+			require.Nil(t, g)
 			_, err = LoadGraph(NewDictionary(), tc.rules, func(func(time.Time, []uint32) bool) {})
 			require.ErrorIs(t, err, ErrRules)
 		})
@@ -83,7 +77,7 @@ func TestRulesPriorityOrder(t *testing.T) {
 
 func TestRulesCopied(t *testing.T) {
 	r := Rules{Unique: []idtypes.Namespace{idtypes.CRMID}, Blocklist: []idtypes.ID{crm("guest")}}
-	g := NewGraph(r)
+	g := mustGraph(r)
 	r.Unique[0] = idtypes.Email
 	r.Blocklist[0] = crm("other")
 	require.Equal(t, []idtypes.Namespace{idtypes.CRMID}, g.Rules().Unique)
@@ -145,11 +139,11 @@ func requireBlocklisted(t *testing.T, err error, rec, pos int, id idtypes.ID) {
 
 func TestBlocklistLink(t *testing.T) {
 	// Without the blocklist the shared email merges everyone.
-	g := NewGraph(Rules{})
+	g := mustGraph(Rules{})
 	linkAll(t, g, collapse())
 	require.Equal(t, 1, g.View().Len())
 
-	g = NewGraph(Rules{Blocklist: []idtypes.ID{junk}})
+	g = mustGraph(Rules{Blocklist: []idtypes.ID{junk}})
 	for _, r := range collapse() {
 		requireBlocklisted(t, g.Link(r.At, r.IDs...), 0, 1, junk)
 	}
@@ -172,12 +166,12 @@ func TestBlocklistLink(t *testing.T) {
 
 	// The record is checked as given: blocklisted identifiers count toward
 	// MaxPerRecord.
-	g = NewGraph(Rules{Blocklist: []idtypes.ID{junk}, MaxPerRecord: 2})
+	g = mustGraph(Rules{Blocklist: []idtypes.ID{junk}, MaxPerRecord: 2})
 	require.ErrorIs(t, g.Link(t0, ecid(1), ecid(2), junk), ErrTooMany)
 }
 
 func TestBlocklistLinkMany(t *testing.T) {
-	g := NewGraph(Rules{Blocklist: []idtypes.ID{junk}})
+	g := mustGraph(Rules{Blocklist: []idtypes.ID{junk}})
 	var b Batch
 	for _, r := range collapse() {
 		b.Add(r.At, r.IDs...)
@@ -256,7 +250,7 @@ func TestBlocklistRandom(t *testing.T) {
 		}
 		want := naiveProfiles(kept)
 
-		g1 := NewGraph(Rules{Blocklist: block})
+		g1 := mustGraph(Rules{Blocklist: block})
 		dropped := 0
 		for _, r := range recs {
 			err := g1.Link(r.At, r.IDs...)
@@ -267,7 +261,7 @@ func TestBlocklistRandom(t *testing.T) {
 		}
 		require.Equal(t, want, memberSets(canon(t, g1.View())), "seed %d", seed)
 
-		g2 := NewGraph(Rules{Blocklist: block})
+		g2 := mustGraph(Rules{Blocklist: block})
 		var b Batch
 		for _, r := range recs {
 			b.Add(r.At, r.IDs...)
@@ -298,7 +292,7 @@ func unjoin(err error) []error {
 }
 
 func TestBlocklistSimulate(t *testing.T) {
-	g := NewGraph(Rules{Blocklist: []idtypes.ID{junk}})
+	g := mustGraph(Rules{Blocklist: []idtypes.ID{junk}})
 	require.NoError(t, g.Link(at(0), ecid(0), crm("c0")))
 	require.NoError(t, g.Link(at(0), ecid(9)))
 	_, err := g.Erase(ecid(9))
@@ -325,7 +319,7 @@ func TestBlocklistSimulate(t *testing.T) {
 	require.False(t, ok)
 
 	// Without the blocklist the same records merge the visitors.
-	sim, err = NewGraph(Rules{}).Simulate(collapse()...)
+	sim, err = mustGraph(Rules{}).Simulate(collapse()...)
 	require.NoError(t, err)
 	require.Len(t, sim.Profiles, 1)
 	require.Empty(t, sim.Dropped)
@@ -335,7 +329,7 @@ func TestBlocklistSimulate(t *testing.T) {
 // blocklist that names the shared value, then round-trips the result
 // through a snapshot.
 func TestBlocklistLoadGraph(t *testing.T) {
-	old := NewGraph(Rules{})
+	old := mustGraph(Rules{})
 	linkAll(t, old, collapse())
 	require.Equal(t, 1, old.View().Len())
 
@@ -386,7 +380,7 @@ func TestJunkLinksFile(t *testing.T) {
 				fmt.Fprintf(&file, `{"timestamp":"2026-03-01T12:0%d:00Z","identityMap":{"ECID":[{"id":"%s"}],"%s":[{"id":"%s"}]}}`+"\n",
 					i, ecid(i).String(), tc.ns, tc.value)
 			}
-			g := NewGraph(Rules{})
+			g := mustGraph(Rules{})
 			var b Batch
 			var bad []int
 			for rec, err := range idfile.ReadXDM(strings.NewReader(file.String()), idfile.XDMOptions{}) {

@@ -180,12 +180,8 @@ func sectionName(tag string) string {
 // WriteTo holds no lock while it writes, so the graph keeps taking links: the
 // snapshot holds the records linked and the audiences put before the call
 // started, and the identifiers erased before it wrote their ordinals. It
-// fails with the rules' error for a graph with invalid rules, and with the
-// writer's error.
+// fails with the writer's error.
 func (g *Graph) WriteTo(w io.Writer) (int64, error) {
-	if g.err != nil {
-		return 0, g.err
-	}
 	s := &snapWriter{w: w}
 	err := s.graph(g)
 	if err == nil {

@@ -47,7 +47,7 @@ func snapBenchWorld(b *testing.B, n int) *snapBench {
 	if w := snapBenchWorlds[n]; w != nil {
 		return w
 	}
-	g := reconcile.NewGraph(reconcile.Rules{Unique: []idtypes.Namespace{idtypes.CRMID}, MaxIdentities: 50})
+	g := mustGraph(reconcile.Rules{Unique: []idtypes.Namespace{idtypes.CRMID}, MaxIdentities: 50})
 	var batch reconcile.Batch
 	var erase []idtypes.ID
 	for p := 0; batch.Len() < 2*n/3; p++ {

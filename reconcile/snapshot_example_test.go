@@ -13,7 +13,11 @@ import (
 )
 
 func ExampleGraph_Save() {
-	g := reconcile.NewGraph(reconcile.Rules{Unique: []idtypes.Namespace{idtypes.CRMID}})
+	g, err := reconcile.NewGraph(reconcile.Rules{Unique: []idtypes.Namespace{idtypes.CRMID}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 	crm := idtypes.MustParse(idtypes.CRMID, "CRM-1001")
 	email := idtypes.MustParse(idtypes.Email, "jane.doe@example.com")
@@ -45,7 +49,11 @@ func ExampleGraph_Save() {
 }
 
 func ExampleReadGraph() {
-	g := reconcile.NewGraph(reconcile.Rules{})
+	g, err := reconcile.NewGraph(reconcile.Rules{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 	g.Link(at, idtypes.MustParse(idtypes.Email, "ann@example.com"), idtypes.MustParse(idtypes.CRMID, "A-1"))
 	g.Link(at, idtypes.MustParse(idtypes.Email, "bob@example.com"))

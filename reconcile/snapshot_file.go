@@ -19,9 +19,6 @@ func (g *Graph) Save(path string) error { return g.save(path, nil) }
 
 // save is Save with a hook that tests use to make writes fail.
 func (g *Graph) save(path string, wrap func(io.Writer) io.Writer) error {
-	if g.err != nil {
-		return g.err
-	}
 	_, err := idfile.WriteFile(path, 0o600, func(w io.Writer) error {
 		if wrap != nil {
 			w = wrap(w)

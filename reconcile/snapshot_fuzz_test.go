@@ -16,12 +16,12 @@ import (
 // sections.
 func snapSeeds(tb testing.TB) [][]byte {
 	defer reconcile.SnapshotChunkForTest(120)()
-	rulesOnly := reconcile.NewGraph(reconcile.Rules{
+	rulesOnly := mustGraph(reconcile.Rules{
 		Unique:       []idtypes.Namespace{idtypes.CRMID, snapLoyalty},
 		Priority:     []idtypes.Namespace{snapLoyalty, idtypes.ECID},
 		MaxPerRecord: 3,
 	})
-	catalogOnly := reconcile.NewGraph(reconcile.Rules{})
+	catalogOnly := mustGraph(reconcile.Rules{})
 	require.NoError(tb, catalogOnly.Catalog().Put("nobody", reconcile.Profiles{}))
 	erased := snapWorld(tb, 21, 2)
 	for p := range 2 {
@@ -30,7 +30,7 @@ func snapSeeds(tb testing.TB) [][]byte {
 	}
 	var out [][]byte
 	for _, g := range []*reconcile.Graph{
-		reconcile.NewGraph(reconcile.Rules{}),
+		mustGraph(reconcile.Rules{}),
 		rulesOnly,
 		catalogOnly,
 		erased,

@@ -60,7 +60,7 @@ func snapPerson(p int) []idtypes.ID {
 func snapWorld(tb testing.TB, seed uint64, people int) *reconcile.Graph {
 	tb.Helper()
 	rnd := rand.New(rand.NewPCG(seed, 0x5a9))
-	g := reconcile.NewGraph(snapRules())
+	g := mustGraph(snapRules())
 	var b reconcile.Batch
 	for p := range people {
 		ids := snapPerson(p)

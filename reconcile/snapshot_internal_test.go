@@ -42,7 +42,7 @@ func (f *snapFailAfter) Write(p []byte) (int, error) {
 func TestSaveFailsMidWrite(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "graph.idbits")
-	g := NewGraph(Rules{})
+	g := mustGraph(Rules{})
 	for i := range 100 {
 		id, err := idtypes.FromHalves(idtypes.ECID, uint64(i)+1, uint64(i))
 		require.NoError(t, err)

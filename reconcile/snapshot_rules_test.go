@@ -32,7 +32,7 @@ func snapBlocked(tb testing.TB) *reconcile.Graph {
 	tb.Helper()
 	rules := snapRules()
 	rules.Blocklist = snapBlocklist()
-	g := reconcile.NewGraph(rules)
+	g := mustGraph(rules)
 	var b reconcile.Batch
 	for p := range 4 {
 		ids := snapPerson(p)
@@ -167,7 +167,7 @@ func TestSnapshotBlocklistFreshNamespace(t *testing.T) {
 	require.NoError(t, err)
 	rules := snapRules()
 	rules.Blocklist = []idtypes.ID{idtypes.MustParse(ns, "none")}
-	g := reconcile.NewGraph(rules)
+	g := mustGraph(rules)
 	require.NoError(t, g.Link(snapT0, snapPerson(0)[0], snapPerson(0)[2]))
 	path := filepath.Join(t.TempDir(), "graph.snap")
 	require.NoError(t, g.Save(path))
@@ -188,7 +188,7 @@ func TestSnapshotJunkKeysLoadErased(t *testing.T) {
 	mail := idtypes.MustParse(idtypes.Email, "x@example.com") // as long as test@test.com
 	hashed, err := idtypes.HashEmail("shared@example.com")
 	require.NoError(t, err)
-	g := reconcile.NewGraph(reconcile.Rules{})
+	g := mustGraph(reconcile.Rules{})
 	for p := range 4 {
 		shared := mail
 		if p >= 2 {

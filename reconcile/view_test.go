@@ -16,7 +16,7 @@ import (
 )
 
 func TestViewConcurrent(t *testing.T) {
-	g := NewGraph(Rules{Unique: []idtypes.Namespace{idtypes.CRMID}, MaxIdentities: 20})
+	g := mustGraph(Rules{Unique: []idtypes.Namespace{idtypes.CRMID}, MaxIdentities: 20})
 	const writers, readers, perWriter = 4, 3, 300
 	var wg sync.WaitGroup
 	for w := range writers {
@@ -81,7 +81,7 @@ func TestViewConcurrent(t *testing.T) {
 }
 
 func TestRecordsAndLoadGraph(t *testing.T) {
-	g := NewGraph(crmUnique)
+	g := mustGraph(crmUnique)
 	require.NoError(t, g.Link(at(1), crm("A"), ecid(1)))
 	require.NoError(t, g.Link(at(2).In(time.FixedZone("x", 3600)), ecid(2), crm("A"), ecid(3)))
 	require.NoError(t, g.Link(at(3), ecid(4)))
@@ -132,7 +132,7 @@ func TestRecordsAndLoadGraph(t *testing.T) {
 }
 
 func TestSimulate(t *testing.T) {
-	g := NewGraph(crmUnique)
+	g := mustGraph(crmUnique)
 	e, a, b := ecid(1), crm("A"), crm("B")
 	require.NoError(t, g.Link(at(1), a, e))
 	require.NoError(t, g.Link(at(1), b, ecid(2)))
@@ -201,12 +201,12 @@ func TestSimulateMatchesLink(t *testing.T) {
 		rnd := newRand(uint64(trial))
 		recs := randomRecords(rnd, 100, 60)
 		extra := randomRecords(rnd, 5, 80)
-		g := NewGraph(rules)
+		g := mustGraph(rules)
 		linkAll(t, g, recs)
 		before := profilesByKey(g.View())
 		sim, err := g.Simulate(extra...)
 		require.NoError(t, err)
-		h := NewGraph(rules)
+		h := mustGraph(rules)
 		linkAll(t, h, append(slices.Clone(recs), extra...))
 		after := canon(t, h.View())
 		// Every profile after is either unchanged or listed by Simulate.
@@ -234,7 +234,7 @@ func TestSimulateMatchesLink(t *testing.T) {
 // ordinals of the people's first and second ECIDs.
 func rememberWorld(t *testing.T) (g *Graph, v *View, first, second []uint32) {
 	t.Helper()
-	g = NewGraph(Rules{})
+	g = mustGraph(Rules{})
 	for p := range 40 {
 		require.NoError(t, g.Link(at(p), crm(fmt.Sprint("C", p)), ecid(3*p), ecid(3*p+1)))
 	}

@@ -16,7 +16,10 @@ const maxExamples = 5
 // and stages the exported identifiers for c.out in out if it is set.
 func scenario(c *config, in inputs, prog *cli.Progress, out *idfile.Outputs) (*report, error) {
 	rep := &report{World: in.world}
-	g := reconcile.NewGraph(reconcile.Rules{Unique: c.unique})
+	g, err := reconcile.NewGraph(reconcile.Rules{Unique: c.unique})
+	if err != nil {
+		return nil, fmt.Errorf("-unique: %w", err)
+	}
 
 	// Link the records into the graph.
 	lr := &rep.Links
@@ -24,7 +27,7 @@ func scenario(c *config, in inputs, prog *cli.Progress, out *idfile.Outputs) (*r
 	for _, ns := range c.unique {
 		lr.Unique = append(lr.Unique, ns.String())
 	}
-	err := prog.Time("link", "lines", func(m *cli.Meter) error {
+	err = prog.Time("link", "lines", func(m *cli.Meter) error {
 		var err error
 		lr.LinkReport, err = reconcile.LinkRecords(g, in.links(m), reconcile.LinkOptions{MaxRejected: maxExamples, Progress: m.Done})
 		if err != nil {

@@ -108,7 +108,9 @@ func TestReportMatchesLibrary(t *testing.T) {
 			return reconcile.ImportCSV(v, strings.NewReader(list), idfile.CSVOptions{}, reconcile.ImportOptions{})
 		},
 	} {
-		res, err := imp(reconcile.NewGraph(reconcile.Rules{}).View())
+		g, err := reconcile.NewGraph(reconcile.Rules{})
+		require.NoError(t, err)
+		res, err := imp(g.View())
 		require.NoError(t, err)
 		r := got[part].(map[string]any)
 		assert.Equal(t, float64(res.Report.Invalid), r["invalid"], part)

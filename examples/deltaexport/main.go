@@ -268,10 +268,11 @@ func run(_ context.Context, args []string, out *idfile.Outputs, stdout, _ io.Wri
 	if err != nil {
 		return err
 	}
-	s := &story{
-		g:     reconcile.NewGraph(reconcile.Rules{Unique: []idtypes.Namespace{idtypes.CRMID}}),
-		names: map[idtypes.ID]string{},
+	g, err := reconcile.NewGraph(reconcile.Rules{Unique: []idtypes.Namespace{idtypes.CRMID}})
+	if err != nil {
+		return err
 	}
+	s := &story{g: g, names: map[idtypes.ID]string{}}
 	w := stdout
 
 	// Day 1: the graph, the audience, its profiles.
