@@ -66,7 +66,7 @@ func e2eSnapshotFile(tb testing.TB, fx *e2eFixture, impl, path string) (size int
 }
 
 // BenchmarkSnapshotWrite writes the resolved world's graph to a file
-// through a bufio.Writer, without syncing it (Graph.Save adds a sync and an
+// through a bufio.Writer, without syncing it (Graph.WriteFile adds a sync and an
 // atomic rename). impl=idbits: Graph.WriteTo (dictionary, record log, rules
 // and catalog, checksummed). impl=naive: the naive graph's maps and slices
 // through encoding/gob. It reports the file's size per identity.

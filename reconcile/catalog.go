@@ -71,7 +71,7 @@ func (g *Graph) catalogState() *catalogState { return g.cat }
 func (g *Graph) catalogIfAny() *catalogState { return g.cat }
 
 // Catalog returns the graph's catalog of named audiences. Every call returns
-// a handle on the same audiences; a new graph has none. ReadGraph and Load
+// a handle on the same audiences; a new graph has none. ReadGraph and ReadGraphFile
 // restore the catalog a snapshot holds.
 func (g *Graph) Catalog() *Catalog { return &Catalog{g: g, st: g.catalogState()} }
 

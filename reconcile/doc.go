@@ -115,11 +115,12 @@
 //
 // # Snapshots
 //
-// Graph.WriteTo and ReadGraph, or Save and Load on a path, store and restore a
+// Graph.WriteTo and ReadGraph, or Graph.WriteFile and ReadGraphFile on a
+// path, store and restore a
 // whole graph: dictionary (erased identifiers as salted digests only),
 // records, rules and catalog, in a versioned format with a CRC-32C per section
-// (see the comment at the top of snapshot.go). Save replaces its file
-// atomically. ReadGraph treats its input as untrusted: a truncated, corrupted
+// (see the comment at the top of snapshot.go). WriteFile writes by the rules
+// of idfile.WriteFile (atomic replace, links kept, devices written through). ReadGraph treats its input as untrusted: a truncated, corrupted
 // or foreign file gives a *SnapshotError matching ErrFormat, ErrVersion or
 // ErrCorrupt, never a panic or an allocation beyond what the input holds.
 //
@@ -135,7 +136,7 @@
 // The graph's writes fail with ErrInvalid, ErrErased, ErrFull, ErrTooMany,
 // ErrTime or ErrGraphFull (the graph's log holds as many records or record
 // entries as it can address, about 2^32 of each: the record is refused and
-// the graph left as it was) inside a *RecordError; NewGraph and LoadGraph
+// the graph left as it was) inside a *RecordError; NewGraph and ReplayGraph
 // refuse invalid Rules with ErrRules. ErrErased and ErrBlocklisted report an identifier dropped from a
 // record that was linked without it. The flows fail
 // with ErrForeignView (a view or profiles of another graph), ErrJoinOp and

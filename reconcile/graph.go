@@ -18,7 +18,7 @@ import (
 	"github.com/idbits/idbits/reconcile/internal/table"
 )
 
-// Errors of Link, LinkMany, Simulate and LoadGraph besides those of the
+// Errors of Link, LinkMany, Simulate and ReplayGraph besides those of the
 // Dictionary (ErrInvalid, ErrErased, ErrFull); match them with errors.Is.
 var (
 	// ErrTooMany: a record holds more distinct identifiers than
@@ -34,9 +34,9 @@ var (
 )
 
 // RecordError reports a record, or one identifier of it, that Link,
-// LinkMany, LinkRecords, Simulate or LoadGraph did not take as given. Unwrap
+// LinkMany, LinkRecords, Simulate or ReplayGraph did not take as given. Unwrap
 // gives the reason: ErrInvalid, ErrErased, ErrBlocklisted, ErrTooMany, ErrTime, ErrFull,
-// ErrGraphFull (or, from LoadGraph, ErrUnknownOrdinal).
+// ErrGraphFull (or, from ReplayGraph, ErrUnknownOrdinal).
 //
 // Its message names the record by its line when it has one (LinkRecords),
 // and the identifier by its value: "reconcile: line 35001: identifier
@@ -47,7 +47,7 @@ type RecordError struct {
 	Pos    int        // position of the identifier at fault as given, or -1 for the whole record
 	ID     idtypes.ID // the identifier at fault, if any
 	Err    error
-	batch  bool // from LinkMany, Simulate or LoadGraph: Record is meaningful
+	batch  bool // from LinkMany, Simulate or ReplayGraph: Record is meaningful
 }
 
 func (e *RecordError) Error() string {
@@ -94,7 +94,7 @@ type Cut struct {
 
 // Graph is an identity graph: an append-only log of records, each a set of
 // identifiers seen together at a time, resolved under linking Rules into
-// profiles. Use NewGraph or LoadGraph; the zero Graph is not ready.
+// profiles. Use NewGraph or ReplayGraph; the zero Graph is not ready.
 //
 // Resolution replays each plain connected component of the records from the
 // newest record to the oldest; records of equal time go in the order of
@@ -562,7 +562,7 @@ func (r *LinkReport) reject(e *RecordError) {
 // while it yields, so the loop body may call any method of the graph. The
 // slices are shared with the graph: read only.
 //
-// Records, the Dictionary and the Rules are what LoadGraph needs to rebuild
+// Records, the Dictionary and the Rules are what ReplayGraph needs to rebuild
 // the graph.
 func (g *Graph) Records() iter.Seq2[time.Time, []uint32] {
 	return func(yield func(time.Time, []uint32) bool) {
@@ -581,10 +581,10 @@ func (g *Graph) Records() iter.Seq2[time.Time, []uint32] {
 	}
 }
 
-// ErrUnknownOrdinal: LoadGraph met an ordinal the dictionary never handed out.
+// ErrUnknownOrdinal: ReplayGraph met an ordinal the dictionary never handed out.
 var ErrUnknownOrdinal = errors.New("reconcile: ordinal not in the dictionary")
 
-// LoadGraph rebuilds a graph from a dictionary, rules and records (as
+// ReplayGraph builds a graph by replaying records over a dictionary under rules (as
 // Graph.Records yields them, with the ordinals of d). The graph takes d as
 // its Dictionary. Identities erased in d, and those on rules.Blocklist, are
 // dropped from the records, as Link would, without a report (a blocklisted
@@ -593,7 +593,7 @@ var ErrUnknownOrdinal = errors.New("reconcile: ordinal not in the dictionary")
 // (ErrUnknownOrdinal), a time out of range, a record over
 // Rules.MaxPerRecord or more records than a graph holds (ErrGraphFull), and
 // with an error matching ErrRules for invalid rules.
-func LoadGraph(d *Dictionary, rules Rules, records iter.Seq2[time.Time, []uint32]) (*Graph, error) {
+func ReplayGraph(d *Dictionary, rules Rules, records iter.Seq2[time.Time, []uint32]) (*Graph, error) {
 	if err := rules.Validate(); err != nil {
 		return nil, err
 	}

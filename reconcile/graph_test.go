@@ -292,7 +292,7 @@ func TestIncrementalMatchesFull(t *testing.T) {
 			}
 			v := g.View()
 			got := canon(t, v)
-			full, err := LoadGraph(g.Dictionary(), rules, g.Records())
+			full, err := ReplayGraph(g.Dictionary(), rules, g.Records())
 			require.NoError(t, err)
 			require.Equal(t, got, canon(t, full.View()), "trial %d: incremental == full rebuild", trial)
 			require.Equal(t, cutStrings(collectCuts(v)), cutStrings(collectCuts(full.View())))

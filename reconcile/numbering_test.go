@@ -88,7 +88,7 @@ func TestProfileNumbers(t *testing.T) {
 	require.GreaterOrEqual(t, int(p), v4.Numbers(), "the profile lost its key: a fresh number")
 
 	// A graph rebuilt from the records has no hole.
-	full, err := LoadGraph(g.Dictionary(), crmUnique, g.Records())
+	full, err := ReplayGraph(g.Dictionary(), crmUnique, g.Records())
 	require.NoError(t, err)
 	requireDenseNumbers(t, full.View())
 	require.Equal(t, profileKeys(v5, v5.Profiles()), profileKeys(full.View(), full.View().Profiles()))

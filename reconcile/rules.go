@@ -46,7 +46,7 @@ type Rules struct {
 	// shop's test account, a call centre's default phone number): a record
 	// holding one is linked without it, as Experience Platform skips a
 	// blocked identity and ingests the rest of the record. Link, LinkMany
-	// and Simulate report each one dropped with ErrBlocklisted; LoadGraph
+	// and Simulate report each one dropped with ErrBlocklisted; ReplayGraph
 	// drops them from the records it loads, so loading yesterday's records
 	// under today's blocklist undoes the merges the value made. A record
 	// left without identifiers is not linked. Values idtypes refuses

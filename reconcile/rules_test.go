@@ -46,7 +46,7 @@ func TestRulesValidate(t *testing.T) {
 			g, err := NewGraph(tc.rules)
 			require.ErrorIs(t, err, ErrRules, "invalid rules build no graph")
 			require.Nil(t, g)
-			_, err = LoadGraph(NewDictionary(), tc.rules, func(func(time.Time, []uint32) bool) {})
+			_, err = ReplayGraph(NewDictionary(), tc.rules, func(func(time.Time, []uint32) bool) {})
 			require.ErrorIs(t, err, ErrRules)
 		})
 	}
@@ -325,16 +325,16 @@ func TestBlocklistSimulate(t *testing.T) {
 	require.Empty(t, sim.Dropped)
 }
 
-// TestBlocklistLoadGraph loads yesterday's collapsed records under a
+// TestBlocklistReplayGraph loads yesterday's collapsed records under a
 // blocklist that names the shared value, then round-trips the result
 // through a snapshot.
-func TestBlocklistLoadGraph(t *testing.T) {
+func TestBlocklistReplayGraph(t *testing.T) {
 	old := mustGraph(Rules{})
 	linkAll(t, old, collapse())
 	require.Equal(t, 1, old.View().Len())
 
 	rules := Rules{Blocklist: []idtypes.ID{junk, crm("never-seen")}}
-	g, err := LoadGraph(old.Dictionary(), rules, old.Records())
+	g, err := ReplayGraph(old.Dictionary(), rules, old.Records())
 	require.NoError(t, err)
 	require.Equal(t, visitors(), canon(t, g.View()))
 	_, ok := g.View().Profile(junk)

@@ -84,7 +84,7 @@ import (
 	"github.com/idbits/idbits/reconcile/internal/table"
 )
 
-// Errors of ReadGraph and Load, inside a *SnapshotError; match them with
+// Errors of ReadGraph and ReadGraphFile, inside a *SnapshotError; match them with
 // errors.Is.
 var (
 	// ErrFormat: the input is not a graph snapshot (its magic bytes are

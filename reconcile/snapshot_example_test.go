@@ -12,7 +12,7 @@ import (
 	"github.com/idbits/idbits/reconcile"
 )
 
-func ExampleGraph_Save() {
+func ExampleGraph_WriteFile() {
 	g, err := reconcile.NewGraph(reconcile.Rules{Unique: []idtypes.Namespace{idtypes.CRMID}})
 	if err != nil {
 		fmt.Println(err)
@@ -30,11 +30,11 @@ func ExampleGraph_Save() {
 	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "graph.idbits")
-	if err := g.Save(path); err != nil {
+	if err := g.WriteFile(path); err != nil {
 		fmt.Println(err)
 		return
 	}
-	loaded, err := reconcile.Load(path)
+	loaded, err := reconcile.ReadGraphFile(path)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -8,16 +8,16 @@ import (
 	"github.com/idbits/idbits/reconcile/idfile"
 )
 
-// Save writes a snapshot of the graph to the file at path by the rules of
+// WriteFile writes a snapshot of the graph to the file at path by the rules of
 // idfile.WriteFile: a regular file is replaced atomically (a temporary file
 // in the same folder, synced, renamed over path, the folder synced), a
 // symbolic link keeps pointing where it did and its file is replaced, and a
 // device or pipe is written through, never replaced. If anything fails, the
 // file at path is untouched and the temporary file is removed. A new file is
 // readable by its owner only (it holds personal data).
-func (g *Graph) Save(path string) error { return g.save(path, nil) }
+func (g *Graph) WriteFile(path string) error { return g.save(path, nil) }
 
-// save is Save with a hook that tests use to make writes fail.
+// save is WriteFile with a hook that tests use to make writes fail.
 func (g *Graph) save(path string, wrap func(io.Writer) io.Writer) error {
 	_, err := idfile.WriteFile(path, 0o600, func(w io.Writer) error {
 		if wrap != nil {
@@ -32,11 +32,11 @@ func (g *Graph) save(path string, wrap func(io.Writer) io.Writer) error {
 	return nil
 }
 
-// Load reads the snapshot in the file at path (see ReadGraph), and fails
+// ReadGraphFile reads the snapshot in the file at path (see ReadGraph), and fails
 // with ErrCorrupt if bytes follow its end marker. Like ReadGraph, it
 // declares the snapshot's namespaces only once all of it, to the end of
 // the file, has passed its checks.
-func Load(path string) (*Graph, error) {
+func ReadGraphFile(path string) (*Graph, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("reconcile: load snapshot: %w", err)

@@ -48,7 +48,7 @@ func TestSaveFailsMidWrite(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, g.Link(time.Unix(int64(i), 0), id))
 	}
-	require.NoError(t, g.Save(path))
+	require.NoError(t, g.WriteFile(path))
 	old, err := os.ReadFile(path)
 	require.NoError(t, err)
 
@@ -63,8 +63,8 @@ func TestSaveFailsMidWrite(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, entries, 1, "a temporary file is left")
 	}
-	require.NoError(t, g.Save(path))
-	got, err := Load(path)
+	require.NoError(t, g.WriteFile(path))
+	got, err := ReadGraphFile(path)
 	require.NoError(t, err)
 	require.Equal(t, g.Dictionary().Len(), got.Dictionary().Len())
 }

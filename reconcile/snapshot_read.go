@@ -445,7 +445,7 @@ func (l *snapLoad) use(i uint16) {
 	}
 }
 
-// ReadGraph and Load read a snapshot in two steps. check reads the whole
+// ReadGraph and ReadGraphFile read a snapshot in two steps. check reads the whole
 // snapshot and checks all of it: the framing and checksums of every section
 // and of the snapshot, the namespace table, the rules, every key, tombstone,
 // record and catalog audience. It builds the dictionary, but under stand-ins
@@ -582,7 +582,7 @@ func (s *snapReader) build(l *snapLoad) (*Graph, error) {
 		l.rules.Blocklist = append(l.rules.Blocklist, id)
 	}
 	var recErr error
-	g, err := LoadGraph(l.d, l.rules, func(yield func(time.Time, []uint32) bool) {
+	g, err := ReplayGraph(l.d, l.rules, func(yield func(time.Time, []uint32) bool) {
 		recErr = s.records(l, yield)
 	})
 	if recErr != nil {

@@ -151,7 +151,7 @@ func TestSnapshotBlocklistFreshNamespace(t *testing.T) {
 	if path := os.Getenv("RECONCILE_FRESH_BLOCKLIST"); path != "" {
 		_, err := idtypes.ParseNamespace(code)
 		require.ErrorIs(t, err, idtypes.ErrNamespace, "the child process must not know the namespace yet")
-		g, err := reconcile.Load(path)
+		g, err := reconcile.ReadGraphFile(path)
 		require.NoError(t, err)
 		ns, err := idtypes.ParseNamespace(code)
 		require.NoError(t, err)
@@ -170,7 +170,7 @@ func TestSnapshotBlocklistFreshNamespace(t *testing.T) {
 	g := mustGraph(rules)
 	require.NoError(t, g.Link(snapT0, snapPerson(0)[0], snapPerson(0)[2]))
 	path := filepath.Join(t.TempDir(), "graph.snap")
-	require.NoError(t, g.Save(path))
+	require.NoError(t, g.WriteFile(path))
 
 	cmd := exec.Command(os.Args[0], "-test.run=^TestSnapshotBlocklistFreshNamespace$", "-test.count=1")
 	cmd.Env = append(os.Environ(), "RECONCILE_FRESH_BLOCKLIST="+path)

@@ -420,20 +420,20 @@ func TestSaveLoad(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "graph.idbits")
 	g := snapWorld(t, 8, 30)
-	require.NoError(t, g.Save(path))
+	require.NoError(t, g.WriteFile(path))
 	fi, err := os.Stat(path)
 	require.NoError(t, err)
 	if runtime.GOOS != "windows" {
 		require.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
 	}
-	got, err := reconcile.Load(path)
+	got, err := reconcile.ReadGraphFile(path)
 	require.NoError(t, err)
 	requireSameGraph(t, g, got)
 
 	// Saving again replaces the file; no temporary file is left.
 	require.NoError(t, g.Link(snapT0, idtypes.MustParse(idtypes.Email, "late@example.com")))
-	require.NoError(t, g.Save(path))
-	got, err = reconcile.Load(path)
+	require.NoError(t, g.WriteFile(path))
+	got, err = reconcile.ReadGraphFile(path)
 	require.NoError(t, err)
 	requireSameGraph(t, g, got)
 	entries, err := os.ReadDir(dir)
@@ -444,10 +444,10 @@ func TestSaveLoad(t *testing.T) {
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(path, append(b, 0), 0o600))
-	_, err = reconcile.Load(path)
+	_, err = reconcile.ReadGraphFile(path)
 	require.ErrorIs(t, err, reconcile.ErrCorrupt)
 
-	_, err = reconcile.Load(filepath.Join(dir, "missing"))
+	_, err = reconcile.ReadGraphFile(filepath.Join(dir, "missing"))
 	require.ErrorIs(t, err, os.ErrNotExist)
 }
 
@@ -464,15 +464,15 @@ func TestSaveKeepsLinks(t *testing.T) {
 	require.NoError(t, os.Symlink("graph.idbits", link))
 
 	g := snapWorld(t, 8, 10)
-	require.NoError(t, g.Save(link))
+	require.NoError(t, g.WriteFile(link))
 	fi, err := os.Lstat(link)
 	require.NoError(t, err)
 	require.Equal(t, os.ModeSymlink, fi.Mode().Type(), "the link is still a link")
-	got, err := reconcile.Load(target)
+	got, err := reconcile.ReadGraphFile(target)
 	require.NoError(t, err)
 	requireSameGraph(t, g, got)
 
-	require.Error(t, g.Save(dir))
+	require.Error(t, g.WriteFile(dir))
 	fi, err = os.Stat(dir)
 	require.NoError(t, err)
 	require.True(t, fi.IsDir())
@@ -481,12 +481,12 @@ func TestSaveKeepsLinks(t *testing.T) {
 func TestSaveFailsLeavingOldFile(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "graph.idbits")
-	require.NoError(t, snapWorld(t, 9, 5).Save(path))
+	require.NoError(t, snapWorld(t, 9, 5).WriteFile(path))
 	old, err := os.ReadFile(path)
 	require.NoError(t, err)
 
 	// A folder that does not exist.
-	require.Error(t, snapWorld(t, 9, 5).Save(filepath.Join(dir, "no", "graph.idbits")))
+	require.Error(t, snapWorld(t, 9, 5).WriteFile(filepath.Join(dir, "no", "graph.idbits")))
 
 	now, err := os.ReadFile(path)
 	require.NoError(t, err)
@@ -656,11 +656,11 @@ func TestSnapshotCorruptDeclaresNothing(t *testing.T) {
 			require.ErrorIs(t, err, idtypes.ErrNamespace, "the corrupt snapshot declared %s", code)
 		})
 	}
-	t.Run("Load with bytes after the end marker", func(t *testing.T) {
+	t.Run("ReadGraphFile with bytes after the end marker", func(t *testing.T) {
 		code := freshSnapCode(t)
 		path := filepath.Join(t.TempDir(), "trailing.idbits")
 		require.NoError(t, os.WriteFile(path, append(buildSnap(snapWithCode(t, code)), 0), 0o600))
-		_, err := reconcile.Load(path)
+		_, err := reconcile.ReadGraphFile(path)
 		require.ErrorIs(t, err, reconcile.ErrCorrupt)
 		_, err = idtypes.ParseNamespace(code)
 		require.ErrorIs(t, err, idtypes.ErrNamespace, "the corrupt snapshot declared %s", code)
@@ -757,7 +757,7 @@ func TestSnapshotFloodDeclaresNothing(t *testing.T) {
 			before := slices.Collect(idtypes.CustomNamespaces())
 			for _, read := range []func() (*reconcile.Graph, error){
 				func() (*reconcile.Graph, error) { return reconcile.ReadGraph(bytes.NewReader(b)) },
-				func() (*reconcile.Graph, error) { return reconcile.Load(path) },
+				func() (*reconcile.Graph, error) { return reconcile.ReadGraphFile(path) },
 			} {
 				_, err := read()
 				require.ErrorIs(t, err, reconcile.ErrCorrupt)

@@ -75,12 +75,12 @@ func TestViewConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	full, err := LoadGraph(g.Dictionary(), g.Rules(), g.Records())
+	full, err := ReplayGraph(g.Dictionary(), g.Rules(), g.Records())
 	require.NoError(t, err)
 	require.Equal(t, canon(t, full.View()), canon(t, g.View()))
 }
 
-func TestRecordsAndLoadGraph(t *testing.T) {
+func TestRecordsAndReplayGraph(t *testing.T) {
 	g := mustGraph(crmUnique)
 	require.NoError(t, g.Link(at(1), crm("A"), ecid(1)))
 	require.NoError(t, g.Link(at(2).In(time.FixedZone("x", 3600)), ecid(2), crm("A"), ecid(3)))
@@ -102,7 +102,7 @@ func TestRecordsAndLoadGraph(t *testing.T) {
 	require.Equal(t, [][]idtypes.ID{{crm("A"), ecid(1)}, {crm("A"), ecid(2), ecid(3)}}, recs, "join order")
 
 	// Rebuild under other rules: order and duplicates do not matter.
-	h, err := LoadGraph(g.Dictionary(), Rules{MaxIdentities: 2}, g.Records())
+	h, err := ReplayGraph(g.Dictionary(), Rules{MaxIdentities: 2}, g.Records())
 	require.NoError(t, err)
 	require.Equal(t, 3, h.View().Len(), "A with its newest device, two devices cut")
 
@@ -115,19 +115,19 @@ func TestRecordsAndLoadGraph(t *testing.T) {
 	require.Equal(t, 1, n)
 
 	bad := func(yield func(time.Time, []uint32) bool) { yield(at(1), []uint32{0, 999}) }
-	_, err = LoadGraph(g.Dictionary(), Rules{}, bad)
+	_, err = ReplayGraph(g.Dictionary(), Rules{}, bad)
 	require.ErrorIs(t, err, ErrUnknownOrdinal)
 	var re *RecordError
 	require.True(t, errors.As(err, &re))
 	require.Equal(t, 1, re.Pos)
 	tooMany := func(yield func(time.Time, []uint32) bool) { yield(at(1), []uint32{0, 1, 2}) }
-	_, err = LoadGraph(g.Dictionary(), Rules{MaxPerRecord: 2}, tooMany)
+	_, err = ReplayGraph(g.Dictionary(), Rules{MaxPerRecord: 2}, tooMany)
 	require.ErrorIs(t, err, ErrTooMany)
 	huge := func(yield func(time.Time, []uint32) bool) { yield(at(1), make([]uint32, MaxRecordLimit+1)) }
-	_, err = LoadGraph(g.Dictionary(), Rules{}, huge)
+	_, err = ReplayGraph(g.Dictionary(), Rules{}, huge)
 	require.ErrorIs(t, err, ErrTooMany)
 	badTime := func(yield func(time.Time, []uint32) bool) { yield(time.Time{}, []uint32{0}) }
-	_, err = LoadGraph(g.Dictionary(), Rules{}, badTime)
+	_, err = ReplayGraph(g.Dictionary(), Rules{}, badTime)
 	require.ErrorIs(t, err, ErrTime)
 }
 
