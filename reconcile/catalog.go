@@ -36,8 +36,8 @@ const MaxAudienceName = 1024
 // shared device under the linking rules) takes the audience there;
 // identities linked to a profile after Put neither qualify it nor keep it
 // qualified. Erased identities drop out: a profile whose qualifying
-// identities were all erased leaves the audience, and Graph.EraseCascade
-// reports it.
+// identities were all erased leaves the audience, and Graph.Erase reports
+// it.
 //
 // A Catalog comes from Graph.Catalog; the zero Catalog is not usable. Every
 // method is safe for concurrent use: a mutex guards the audiences, and Get
@@ -183,8 +183,7 @@ func (c *Catalog) Get(name string) (Profiles, bool) {
 
 // Identities returns the identities (ordinals) that qualify for audience
 // name, and false if there is no such audience. Identities erased since the
-// audience was put may still be among them until the next EraseCascade;
-// Dictionary.Erased tells them apart.
+// audience was put are not among them (Graph.Erase removes them).
 func (c *Catalog) Identities(name string) (bitmap.Audience, bool) {
 	c.st.mu.Lock()
 	defer c.st.mu.Unlock()
@@ -236,10 +235,9 @@ func (st *catalogState) entries() []catalogAudience {
 	return out
 }
 
-// EraseReport says what EraseCascade did.
+// EraseReport says what Graph.Erase did.
 type EraseReport struct {
-	// Changed holds the profiles that changed, as Graph.Erase returns
-	// them, under Before.
+	// Changed holds the profiles that changed, under Before.
 	Changed Profiles
 	// Before is the view just before the erasure: the profiles of Exited
 	// are its profiles. Its Members yields their identifiers that are left.
@@ -251,18 +249,30 @@ type EraseReport struct {
 	Exited map[string]Profiles
 }
 
-// EraseCascade erases identifiers as Graph.Erase does and cascades the
-// erasure into the catalog: each audience forgets the erased identities,
-// and the report lists, per audience, the profiles that left it because
-// every identity that qualified them was erased. A profile that keeps a
-// qualifying identity stays, under whatever key it has after the erasure
-// (Catalog.Get gives it). The catalog is locked for the whole call, so Put
-// and Get wait for it.
+// Erase forgets identifiers for good (the right to erasure). It tombstones
+// them in the Dictionary, drops them from every record of the log, rebuilds
+// the components that held them (a profile may split into several) and
+// resolves them again, and it cascades the erasure into the catalog: each
+// audience forgets the erased identities.
 //
-// Erasing with Graph.Erase instead keeps the audiences right (Get leaves
-// erased identities out) but reports no exits. EraseCascade fails as
-// Graph.Erase does, before erasing anything.
-func (g *Graph) EraseCascade(ids ...idtypes.ID) (EraseReport, error) {
+// The report's Changed holds the profiles that changed, under the view just
+// before the erasure (which includes every record linked before the call):
+// every profile that held an erased identifier, and every other profile
+// whose members or key changed because a join the rules had cut is no longer
+// in conflict. A profile in it may have disappeared (all its members
+// erased), been split, or changed; it is not in it if it came out identical.
+// The view after the erasure is the graph's View. Exited lists, per
+// audience, the profiles that left it because every identity that qualified
+// them was erased; a profile that keeps a qualifying identity stays, under
+// whatever key it has after the erasure (Catalog.Get gives it).
+//
+// Erased identifiers never come back: later Link calls drop them (see Link),
+// and no view, old or new, yields them. Erasing an identifier the graph has
+// never seen tombstones it too, so it cannot be linked later; erasing one
+// twice is a no-op. Erase fails with a *RecordError matching ErrInvalid
+// (naming the position of a zero ID) or ErrFull, before erasing anything.
+// The catalog is locked for the whole call, so Put and Get wait for it.
+func (g *Graph) Erase(ids ...idtypes.ID) (EraseReport, error) {
 	st := g.catalogState()
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -281,7 +291,7 @@ func (g *Graph) EraseCascade(ids ...idtypes.ID) (EraseReport, error) {
 		gone = append(gone, o)
 		profiles = append(profiles, p)
 	}
-	changed, err := g.Erase(ids...)
+	changed, err := g.erase(ids...)
 	if err != nil {
 		return EraseReport{}, err
 	}

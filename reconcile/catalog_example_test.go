@@ -38,7 +38,7 @@ func ExampleCatalog() {
 	// CRMID:CRM-7
 }
 
-func ExampleGraph_EraseCascade() {
+func ExampleGraph_Erase_catalog() {
 	g, err := reconcile.NewGraph(reconcile.Rules{})
 	if err != nil {
 		fmt.Println(err)
@@ -57,7 +57,7 @@ func ExampleGraph_EraseCascade() {
 	// Ann asks to be forgotten: her profile leaves the audience. The
 	// report names it under the view before the erasure, whose Members
 	// give the identifiers left to send the suppression to.
-	rep, _ := g.EraseCascade(ann)
+	rep, _ := g.Erase(ann)
 	for name, exited := range rep.Exited {
 		for k := range exited.All() {
 			for id := range exited.View().Members(k) {

@@ -146,7 +146,7 @@ func TestCatalogSplit(t *testing.T) {
 		catLink(t, g, 0, "d")
 		v := g.View()
 		require.NoError(t, g.Catalog().Put("x", catKeys(t, v, "a")))
-		rep, err := g.EraseCascade(catID("b"))
+		rep, err := g.Erase(catID("b"))
 		require.NoError(t, err)
 		require.Empty(t, rep.Exited)
 		requireAudience(t, g, "x", "a", "c")
@@ -176,7 +176,7 @@ func TestCatalogSplit(t *testing.T) {
 	})
 }
 
-func TestEraseCascade(t *testing.T) {
+func TestErase(t *testing.T) {
 	g := mustGraph(reconcile.Rules{})
 	catLink(t, g, 0, "a", "b")
 	catLink(t, g, 0, "c")
@@ -188,7 +188,7 @@ func TestEraseCascade(t *testing.T) {
 	require.NoError(t, c.Put("z", catKeys(t, v, "b")))
 
 	// a goes, b is left: no profile exits.
-	rep, err := g.EraseCascade(catID("a"))
+	rep, err := g.Erase(catID("a"))
 	require.NoError(t, err)
 	require.Same(t, v, rep.Before)
 	require.Empty(t, rep.Exited)
@@ -199,7 +199,7 @@ func TestEraseCascade(t *testing.T) {
 	// c goes: its profile leaves x.
 	before := g.View()
 	pc, _ := before.Profile(catID("c"))
-	rep, err = g.EraseCascade(catID("c"))
+	rep, err = g.Erase(catID("c"))
 	require.NoError(t, err)
 	require.Same(t, before, rep.Before)
 	require.Len(t, rep.Exited, 1)
@@ -213,7 +213,7 @@ func TestEraseCascade(t *testing.T) {
 	// unknown identifier and one erased already change nothing.
 	before = g.View()
 	pb, _ := before.Profile(catID("b"))
-	rep, err = g.EraseCascade(catID("b"), catID("nobody"), catID("a"))
+	rep, err = g.Erase(catID("b"), catID("nobody"), catID("a"))
 	require.NoError(t, err)
 	require.Len(t, rep.Exited, 2)
 	require.True(t, bitmap.Of(uint32(pb)).Equal(rep.Exited["x"].Audience()))
@@ -224,7 +224,7 @@ func TestEraseCascade(t *testing.T) {
 	require.Empty(t, slices.Collect(rep.Before.Members(pb)))
 
 	// An invalid identifier fails before anything is erased.
-	_, err = g.EraseCascade(catID("d"), idtypes.ID{})
+	_, err = g.Erase(catID("d"), idtypes.ID{})
 	require.ErrorIs(t, err, reconcile.ErrInvalid)
 	requireAudience(t, g, "y", "d")
 
@@ -234,9 +234,9 @@ func TestEraseCascade(t *testing.T) {
 	requireAudience(t, g, "y")
 }
 
-// TestEraseCascadeKeepsLaterMembers: identities linked to a profile after
+// TestEraseKeepsLaterMembers: identities linked to a profile after
 // the audience was put keep it only through the qualifying ones.
-func TestEraseCascadeKeepsLaterMembers(t *testing.T) {
+func TestEraseKeepsLaterMembers(t *testing.T) {
 	g := mustGraph(reconcile.Rules{})
 	catLink(t, g, 0, "a")
 	v := g.View()
@@ -245,7 +245,7 @@ func TestEraseCascadeKeepsLaterMembers(t *testing.T) {
 	requireAudience(t, g, "x", "late")
 	before := g.View()
 	p, _ := before.Profile(catID("a"))
-	rep, err := g.EraseCascade(catID("a"))
+	rep, err := g.Erase(catID("a"))
 	require.NoError(t, err)
 	require.True(t, bitmap.Of(uint32(p)).Equal(rep.Exited["x"].Audience()))
 	// Before still names the identifier left, to send the suppression to.
@@ -277,7 +277,7 @@ func TestCatalogSnapshot(t *testing.T) {
 	// The loaded catalog goes on following its profiles.
 	catLink(t, got, 1, "b", "d")
 	requireAudience(t, got, "x", "d")
-	rep, err := got.EraseCascade(catID("a"), catID("b"))
+	rep, err := got.Erase(catID("a"), catID("b"))
 	require.NoError(t, err)
 	require.Equal(t, []string{"x"}, keysOf(rep.Exited))
 }
@@ -313,7 +313,7 @@ func TestCatalogConcurrent(t *testing.T) {
 					ids := snapPerson(p)
 					assert.NoError(t, g.Link(snapT0, ids[0], ids[2]))
 				case 4:
-					_, err := g.EraseCascade(snapPerson(200 + 40*w + i - 1)[0])
+					_, err := g.Erase(snapPerson(200 + 40*w + i - 1)[0])
 					assert.NoError(t, err)
 				}
 			}

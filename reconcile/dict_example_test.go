@@ -25,17 +25,11 @@ func ExampleDictionary() {
 	id, _ := d.ID(again)
 	fmt.Println(again, id.Text(), d.NamespaceOf(again))
 
-	// Erase for good: the ordinal is never reused, the ID cannot come back.
-	d.Erase(ords[2])
-	_, err := d.Add(email)
-	fmt.Println(err)
-
 	// Keep only the ECIDs of an audience.
 	audience := bitmap.Of(ords...)
 	fmt.Println(bitmap.And(audience, d.Ordinals(idtypes.ECID)).AppendTo(nil))
 	// Output:
 	// ordinals: [0 1 2]
 	// 1 CRMID:CRM-1001 CRMID
-	// reconcile: identifier erased
 	// [0]
 }

@@ -205,10 +205,12 @@ func (d *Dictionary) NamespaceOf(ord uint32) idtypes.Namespace {
 // ordinals in use are 0 to Len()-1.
 func (d *Dictionary) Len() int { return d.tab().Len() }
 
-// Erase tombstones ord: Lookup and ID no longer find it, Add of its
-// identifier fails with ErrErased, Namespace leaves it out, and the ordinal
+// erase tombstones ord: Lookup and ID no longer find it, Add of its
+// identifier fails with ErrErased, Ordinals leaves it out, and the ordinal
 // is never handed out again. It reports whether ord was a live ordinal.
-func (d *Dictionary) Erase(ord uint32) bool {
+// Graph.Erase is the one way in: it erases in the graph's dictionary and
+// resolves the graph again.
+func (d *Dictionary) erase(ord uint32) bool {
 	if !d.tab().Erase(ord) {
 		return false
 	}

@@ -71,7 +71,7 @@ func TestDictionaryAdd(t *testing.T) {
 		assert.False(t, ok, "ID(%d)", ord)
 		assert.Equal(t, idtypes.Namespace(0), d.NamespaceOf(ord), "NamespaceOf(%d)", ord)
 		assert.False(t, d.Erased(ord), "Erased(%d)", ord)
-		assert.False(t, d.Erase(ord), "Erase(%d)", ord)
+		assert.False(t, d.erase(ord), "Erase(%d)", ord)
 	}
 }
 
@@ -95,8 +95,8 @@ func TestDictionaryErase(t *testing.T) {
 	ids := mixedIDs(100, 1)
 	ords := make([]uint32, len(ids))
 	require.NoError(t, d.AddMany(ids, ords))
-	require.True(t, d.Erase(ords[10]))
-	assert.False(t, d.Erase(ords[10]), "second erase")
+	require.True(t, d.erase(ords[10]))
+	assert.False(t, d.erase(ords[10]), "second erase")
 	assert.True(t, d.Erased(ords[10]))
 	assert.False(t, d.Erased(ords[11]))
 
@@ -262,7 +262,7 @@ func TestDictionaryModel(t *testing.T) {
 			case op < 15:
 				ord := uint32(r.IntN(len(byOrd) + 2))
 				live := int(ord) < len(byOrd) && !erased[ord]
-				require.Equal(t, live, d.Erase(ord))
+				require.Equal(t, live, d.erase(ord))
 				if live {
 					erased[ord] = true
 				}
@@ -310,7 +310,7 @@ func TestDictionaryNamespace(t *testing.T) {
 	for i, id := range ids {
 		if id.Namespace() == idtypes.ECID {
 			erasedECID = ords[i]
-			require.True(t, d.Erase(erasedECID))
+			require.True(t, d.erase(erasedECID))
 			break
 		}
 	}
@@ -376,7 +376,7 @@ func TestDictionaryConcurrent(t *testing.T) {
 				}
 				switch {
 				case r == 0 && i%500 == 0 && d.Len() > 0:
-					d.Erase(uint32(rng.IntN(d.Len())))
+					d.erase(uint32(rng.IntN(d.Len())))
 				case r == 1 && i%200 == 0:
 					for ord := range d.Ordinals(idtypes.CRMID).All() {
 						assert.Equal(t, idtypes.CRMID, d.NamespaceOf(ord))

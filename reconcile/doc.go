@@ -91,10 +91,10 @@
 // expected. Profiles.Audience gives the numbers for bitmap algebra,
 // bitmap.WriteTo or Overlap.
 //
-// Graph.Erase (right to erasure) tombstones identifiers, drops them from every
-// record and re-resolves the profiles they were in; EraseCascade also reports,
-// per Catalog audience, the profiles that exited. Erased identifiers never
-// come back from a view, an export or a snapshot.
+// Graph.Erase (right to erasure), the one way to erase, tombstones
+// identifiers, drops them from every record, re-resolves the profiles they
+// were in and reports, per Catalog audience, the profiles that exited.
+// Erased identifiers never come back from a view, an export or a snapshot.
 //
 // # Audience flows
 //

@@ -23,7 +23,8 @@ func TestEraseOnlyDeclaredID(t *testing.T) {
 	p9, _ := before.Profile(ecid(9))
 	require.Equal(t, []string{prof(a, ecid(1), ecid(2), ecid(3)), prof(ecid(9))}, canon(t, before))
 
-	changed, err := g.Erase(a)
+	rep, err := g.Erase(a)
+	changed := slices.Collect(rep.Changed.All())
 	require.NoError(t, err)
 	require.Equal(t, []Profile{pa}, changed)
 	after := g.View()
@@ -43,7 +44,8 @@ func TestEraseOnlyDeclaredID(t *testing.T) {
 	}
 
 	// Erasing again changes nothing.
-	changed, err = g.Erase(a)
+	rep, err = g.Erase(a)
+	changed = slices.Collect(rep.Changed.All())
 	require.NoError(t, err)
 	require.Equal(t, 0, len(changed))
 }
@@ -71,7 +73,8 @@ func TestEraseUncuts(t *testing.T) {
 	v := g.View()
 	pa, _ := v.Profile(a)
 	pb, _ := v.Profile(b)
-	changed, err := g.Erase(b)
+	rep, err := g.Erase(b)
+	changed := slices.Collect(rep.Changed.All())
 	require.NoError(t, err)
 	want := []Profile{pa, pb}
 	slices.Sort(want)

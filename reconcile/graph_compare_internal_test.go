@@ -54,7 +54,7 @@ func TestCompareOrdMatchesIDCompare(t *testing.T) {
 	}
 	n := uint32(g.dict.Len())
 	for o := uint32(0); o < n; o += 17 {
-		g.dict.Erase(o)
+		g.dict.erase(o)
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()

@@ -153,8 +153,8 @@ func ExampleGraph_Erase() {
 	g.Link(at, crm, idtypes.MustParse(idtypes.ECID, "08382830887934830189014177072406221371"))
 	fmt.Println("before:", g.View().Len(), "profile")
 
-	changed, _ := g.Erase(crm) // the only declared ID: the profile splits into its devices
-	fmt.Println("changed:", len(changed), "after:", g.View().Len(), "profiles")
+	rep, _ := g.Erase(crm) // the only declared ID: the profile splits into its devices
+	fmt.Println("changed:", rep.Changed.Len(), "after:", g.View().Len(), "profiles")
 	err = g.Link(at, crm)
 	fmt.Println(err)
 	// Output:

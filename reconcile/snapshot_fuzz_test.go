@@ -25,7 +25,7 @@ func snapSeeds(tb testing.TB) [][]byte {
 	require.NoError(tb, catalogOnly.Catalog().Put("nobody", reconcile.Profiles{}))
 	erased := snapWorld(tb, 21, 2)
 	for p := range 2 {
-		_, err := erased.EraseCascade(snapPerson(p)...)
+		_, err := erased.Erase(snapPerson(p)...)
 		require.NoError(tb, err)
 	}
 	var out [][]byte

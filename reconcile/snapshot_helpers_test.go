@@ -101,7 +101,7 @@ func snapWorld(tb testing.TB, seed uint64, people int) *reconcile.Graph {
 	require.NoError(tb, cat.Put("empty", reconcile.Profiles{}))
 
 	for p := 0; p < people; p += 3 {
-		_, err := g.EraseCascade(snapPerson(p)[3])
+		_, err := g.Erase(snapPerson(p)[3])
 		require.NoError(tb, err)
 	}
 	if people > 1 {

@@ -899,7 +899,7 @@ func (s *snapReader) dictionary(l *snapLoad) error {
 		}
 	}
 	for _, o := range tombs {
-		l.d.Erase(o)
+		l.d.erase(o)
 	}
 	if len(tombs) > 0 {
 		l.d.erasure.loaded.Store(true)

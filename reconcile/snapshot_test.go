@@ -40,7 +40,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 		{"everything erased", func(t *testing.T) *reconcile.Graph {
 			g := snapWorld(t, 3, 3)
 			for p := range 3 {
-				_, err := g.EraseCascade(snapPerson(p)...)
+				_, err := g.Erase(snapPerson(p)...)
 				require.NoError(t, err)
 			}
 			require.Zero(t, g.View().Len())
@@ -516,7 +516,7 @@ func TestSnapshotWhileLinking(t *testing.T) {
 	go func() {
 		defer wg.Done()
 		for p := 100; p < 100+people; p += 20 {
-			if _, err := g.EraseCascade(snapPerson(p)[3]); err != nil {
+			if _, err := g.Erase(snapPerson(p)[3]); err != nil {
 				t.Error(err)
 				return
 			}
