@@ -586,14 +586,6 @@ func smallInputs(t *testing.T, dir string) (links, segment, list string) {
 	return links, segment, list
 }
 
-// tempFiles lists the temporary files of the writer left in dir.
-func tempFiles(t *testing.T, dir string) []string {
-	t.Helper()
-	m, err := filepath.Glob(filepath.Join(dir, ".*.tmp"))
-	require.NoError(t, err)
-	return m
-}
-
 const goodOut = "ECID:20265673158980419722735089753036633573\n" // what -out held before
 
 // A run whose -report cannot be written leaves -out as it was.
@@ -621,7 +613,7 @@ func TestRunAllOrNothing(t *testing.T) {
 			got, rerr := os.ReadFile(out)
 			require.NoError(t, rerr)
 			assert.Equal(t, goodOut, string(got), "-out is as it was")
-			assert.Empty(t, tempFiles(t, dir))
+			assert.Empty(t, clitest.TempFiles(t, dir))
 		})
 	}
 }
@@ -663,7 +655,7 @@ func TestRunNoValidLine(t *testing.T) {
 			require.NoError(t, rerr)
 			assert.Equal(t, goodOut, string(got), "-out is as it was")
 			assert.NoFileExists(t, rep)
-			assert.Empty(t, tempFiles(t, dir))
+			assert.Empty(t, clitest.TempFiles(t, dir))
 
 			stdout.Reset()
 			require.NoError(t, runMain(append(args, "-allow-empty"), &stdout, &stderr))
@@ -672,7 +664,7 @@ func TestRunNoValidLine(t *testing.T) {
 			assert.Empty(t, string(got), "the empty result is written")
 			assert.FileExists(t, rep)
 			assert.Contains(t, stdout.String(), "Join")
-			assert.Empty(t, tempFiles(t, dir))
+			assert.Empty(t, clitest.TempFiles(t, dir))
 		})
 	}
 }
@@ -698,7 +690,7 @@ func TestRunInterrupted(t *testing.T) {
 			cmd.Env = append(cmd.Env, "TMPDIR="+tmp)
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			status := clitest.Interrupt(t, cmd, tc.sig, func() bool { return len(tempFiles(t, dir)) > 0 })
+			status := clitest.Interrupt(t, cmd, tc.sig, func() bool { return len(clitest.TempFiles(t, dir)) > 0 })
 
 			assert.Equal(t, tc.status, status)
 			assert.True(t, strings.HasPrefix(stderr.String(), progName+": "+tc.sig.String()), stderr.String())
@@ -706,8 +698,8 @@ func TestRunInterrupted(t *testing.T) {
 			got, err := os.ReadFile(out)
 			require.NoError(t, err)
 			assert.Equal(t, goodOut, string(got), "-out is as it was")
-			assert.Empty(t, tempFiles(t, dir), "no temporary file next to the outputs")
-			assert.Empty(t, tempFiles(t, tmp), "no temporary file in the temporary folder")
+			assert.Empty(t, clitest.TempFiles(t, dir), "no temporary file next to the outputs")
+			assert.Empty(t, clitest.TempFiles(t, tmp), "no temporary file in the temporary folder")
 			fi, err := os.Lstat(fifo)
 			require.NoError(t, err)
 			assert.Equal(t, os.ModeNamedPipe, fi.Mode().Type(), "the pipe is still a pipe")

@@ -163,14 +163,6 @@ func TestRunHelp(t *testing.T) {
 	}
 }
 
-// tempFiles lists the temporary files of the writer left in dir.
-func tempFiles(t *testing.T, dir string) []string {
-	t.Helper()
-	m, err := filepath.Glob(filepath.Join(dir, ".*.tmp"))
-	require.NoError(t, err)
-	return m
-}
-
 const oldFull = "ECID,segmentMembershipStatus\n" // what -full held before
 
 // A run whose -incremental cannot be written leaves -full as it was.
@@ -196,7 +188,7 @@ func TestRunAllOrNothing(t *testing.T) {
 			got, rerr := os.ReadFile(full)
 			require.NoError(t, rerr)
 			assert.Equal(t, oldFull, string(got), "-full is as it was")
-			assert.Empty(t, tempFiles(t, dir))
+			assert.Empty(t, clitest.TempFiles(t, dir))
 		})
 	}
 }
@@ -225,7 +217,7 @@ func TestRunFIFO(t *testing.T) {
 	require.Equal(t, os.ModeNamedPipe, fi.Mode().Type(), "the pipe is still a pipe")
 	assert.Len(t, <-got, 6, "the full file's rows")
 	assert.FileExists(t, incr)
-	assert.Empty(t, tempFiles(t, dir))
+	assert.Empty(t, clitest.TempFiles(t, dir))
 }
 
 // An interrupted run leaves its outputs as they were and no temporary file.
@@ -250,7 +242,7 @@ func TestRunInterrupted(t *testing.T) {
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			// Both are staged once the pipe's copy is in the temporary folder.
-			status := clitest.Interrupt(t, cmd, tc.sig, func() bool { return len(tempFiles(t, tmp)) > 0 })
+			status := clitest.Interrupt(t, cmd, tc.sig, func() bool { return len(clitest.TempFiles(t, tmp)) > 0 })
 
 			assert.Equal(t, tc.status, status)
 			assert.True(t, strings.HasPrefix(stderr.String(), progName+": "+tc.sig.String()), stderr.String())
@@ -258,8 +250,8 @@ func TestRunInterrupted(t *testing.T) {
 			got, err := os.ReadFile(full)
 			require.NoError(t, err)
 			assert.Equal(t, oldFull, string(got), "-full is as it was")
-			assert.Empty(t, tempFiles(t, dir), "no temporary file next to the outputs")
-			assert.Empty(t, tempFiles(t, tmp), "no temporary file in the temporary folder")
+			assert.Empty(t, clitest.TempFiles(t, dir), "no temporary file next to the outputs")
+			assert.Empty(t, clitest.TempFiles(t, tmp), "no temporary file in the temporary folder")
 		})
 	}
 }

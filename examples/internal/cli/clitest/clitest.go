@@ -14,6 +14,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -77,4 +78,15 @@ func Interrupt(t testing.TB, cmd *exec.Cmd, sig os.Signal, ready func() bool) in
 		t.Fatal(err)
 	}
 	return cmd.ProcessState.ExitCode()
+}
+
+// TempFiles lists the temporary files the writer (idfile.Outputs) left in
+// dir: a run that failed or was interrupted must leave none.
+func TempFiles(t testing.TB, dir string) []string {
+	t.Helper()
+	m, err := filepath.Glob(filepath.Join(dir, ".*.tmp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
