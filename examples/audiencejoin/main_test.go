@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -672,37 +671,17 @@ func TestRunNoValidLine(t *testing.T) {
 // An interrupted run leaves its outputs as they were and no temporary file.
 // -report is a named pipe nobody reads, so the run cannot end by itself.
 func TestRunInterrupted(t *testing.T) {
-	for _, tc := range []struct {
-		sig    os.Signal
-		status int
-	}{
-		{os.Interrupt, 130},
-		{syscall.SIGTERM, 143},
-	} {
-		t.Run(tc.sig.String(), func(t *testing.T) {
-			dir, tmp := t.TempDir(), t.TempDir()
-			out, fifo := filepath.Join(dir, "out.txt"), filepath.Join(dir, "report.fifo")
+	for _, tc := range clitest.Stops {
+		t.Run(tc.Sig.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			out := filepath.Join(dir, "out.txt")
 			require.NoError(t, os.WriteFile(out, []byte(goodOut), 0o644))
-			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-				t.Skipf("no named pipes here: %v", err)
-			}
-			cmd := clitest.Command("-people", "2000", "-out", out, "-report", fifo)
-			cmd.Env = append(cmd.Env, "TMPDIR="+tmp)
-			var stdout, stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			status := clitest.Interrupt(t, cmd, tc.sig, func() bool { return len(clitest.TempFiles(t, dir)) > 0 })
-
-			assert.Equal(t, tc.status, status)
-			assert.True(t, strings.HasPrefix(stderr.String(), progName+": "+tc.sig.String()), stderr.String())
-			assert.Equal(t, 1, strings.Count(stderr.String(), "\n"), "one line: %q", stderr.String())
+			clitest.Stopped(t, progName, tc.Sig, tc.Status, dir,
+				func(fifo string) []string { return []string{"-people", "2000", "-out", out, "-report", fifo} },
+				func(dir, _ string) bool { return len(clitest.TempFiles(t, dir)) > 0 })
 			got, err := os.ReadFile(out)
 			require.NoError(t, err)
 			assert.Equal(t, goodOut, string(got), "-out is as it was")
-			assert.Empty(t, clitest.TempFiles(t, dir), "no temporary file next to the outputs")
-			assert.Empty(t, clitest.TempFiles(t, tmp), "no temporary file in the temporary folder")
-			fi, err := os.Lstat(fifo)
-			require.NoError(t, err)
-			assert.Equal(t, os.ModeNamedPipe, fi.Mode().Type(), "the pipe is still a pipe")
 		})
 	}
 }

@@ -223,35 +223,18 @@ func TestRunFIFO(t *testing.T) {
 // An interrupted run leaves its outputs as they were and no temporary file.
 // -incremental is a named pipe nobody reads, so the run cannot end by itself.
 func TestRunInterrupted(t *testing.T) {
-	for _, tc := range []struct {
-		sig    os.Signal
-		status int
-	}{
-		{os.Interrupt, 130},
-		{syscall.SIGTERM, 143},
-	} {
-		t.Run(tc.sig.String(), func(t *testing.T) {
-			dir, tmp := t.TempDir(), t.TempDir()
-			full, fifo := filepath.Join(dir, "full.csv"), filepath.Join(dir, "incremental.fifo")
+	for _, tc := range clitest.Stops {
+		t.Run(tc.Sig.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			full := filepath.Join(dir, "full.csv")
 			require.NoError(t, os.WriteFile(full, []byte(oldFull), 0o644))
-			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-				t.Skipf("no named pipes here: %v", err)
-			}
-			cmd := clitest.Command("-full", full, "-incremental", fifo)
-			cmd.Env = append(cmd.Env, "TMPDIR="+tmp)
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			// Both are staged once the pipe's copy is in the temporary folder.
-			status := clitest.Interrupt(t, cmd, tc.sig, func() bool { return len(clitest.TempFiles(t, tmp)) > 0 })
-
-			assert.Equal(t, tc.status, status)
-			assert.True(t, strings.HasPrefix(stderr.String(), progName+": "+tc.sig.String()), stderr.String())
-			assert.Equal(t, 1, strings.Count(stderr.String(), "\n"), "one line: %q", stderr.String())
+			clitest.Stopped(t, progName, tc.Sig, tc.Status, dir,
+				func(fifo string) []string { return []string{"-full", full, "-incremental", fifo} },
+				// Both are staged once the pipe's copy is in the temporary folder.
+				func(_, tmp string) bool { return len(clitest.TempFiles(t, tmp)) > 0 })
 			got, err := os.ReadFile(full)
 			require.NoError(t, err)
 			assert.Equal(t, oldFull, string(got), "-full is as it was")
-			assert.Empty(t, clitest.TempFiles(t, dir), "no temporary file next to the outputs")
-			assert.Empty(t, clitest.TempFiles(t, tmp), "no temporary file in the temporary folder")
 		})
 	}
 }

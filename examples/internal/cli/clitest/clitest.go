@@ -10,11 +10,14 @@
 package clitest
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -89,4 +92,45 @@ func TempFiles(t testing.TB, dir string) []string {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// Stops are the signals that stop a run, with the exit status each gives.
+var Stops = []struct {
+	Sig    os.Signal
+	Status int
+}{
+	{os.Interrupt, 130},
+	{syscall.SIGTERM, 143},
+}
+
+// Stopped runs the program stopped by sig, and checks what every example
+// promises of an interrupted run. The run gets args(fifo), where fifo is a
+// named pipe in dir that nobody reads, given as one of its outputs: the run
+// cannot end by itself. It is stopped once ready(dir, tmp) reports true,
+// where tmp is the run's temporary folder (TMPDIR). Stopped checks the exit
+// status of sig, one line on stderr naming the program and the signal, no
+// temporary file left in dir or tmp, and the pipe still a pipe. It skips the
+// test where named pipes cannot be made. The caller checks its outputs.
+func Stopped(t *testing.T, prog string, sig os.Signal, status int, dir string, args func(fifo string) []string, ready func(dir, tmp string) bool) {
+	t.Helper()
+	fifo, tmp := filepath.Join(dir, "out.fifo"), t.TempDir()
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("no named pipes here: %v", err)
+	}
+	cmd := Command(args(fifo)...)
+	cmd.Env = append(cmd.Env, "TMPDIR="+tmp)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if got := Interrupt(t, cmd, sig, func() bool { return ready(dir, tmp) }); got != status {
+		t.Errorf("exit status %d, want %d", got, status)
+	}
+	if msg := stderr.String(); !strings.HasPrefix(msg, prog+": "+sig.String()) || strings.Count(msg, "\n") != 1 {
+		t.Errorf("stderr = %q, want one line naming %s and %v", msg, prog, sig)
+	}
+	if left := append(TempFiles(t, dir), TempFiles(t, tmp)...); len(left) > 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode().Type() != os.ModeNamedPipe {
+		t.Errorf("the pipe is no longer a pipe: %v, %v", fi, err)
+	}
 }
