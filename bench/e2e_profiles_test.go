@@ -157,12 +157,7 @@ func profileEach(b *testing.B, impls []string, f func(b *testing.B, pf *profileF
 
 // profileBits reports the portable size of audiences in bits per member.
 func profileBits(b *testing.B, as []bitmap.Audience) {
-	var bytes, members float64
-	for _, a := range as {
-		bytes += float64(a.SerializedSize())
-		members += float64(a.Len())
-	}
-	b.ReportMetric(8*bytes/members, "bits/member")
+	b.ReportMetric(portableBits(as), "bits/member")
 }
 
 // BenchmarkProfileAudience builds an audience of a tenth of the profiles
